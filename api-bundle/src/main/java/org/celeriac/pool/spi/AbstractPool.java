@@ -1,0 +1,352 @@
+package org.celeriac.pool.spi;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import org.celeriac.pool.api.BasePool;
+import org.celeriac.pool.api.PoolCapability;
+import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.api.PoolEvents;
+import org.celeriac.pool.api.PoolState;
+import org.celeriac.pool.api.Task;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRejectedException;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.TaskRequeuedException;
+import org.celeriac.pool.api.UnknownTaskException;
+
+/**
+ * The template every pool extends, Celery's {@code BasePool} with its {@code on_*} hooks. It owns the
+ * lifecycle state machine, argument and state validation, the completed/failed counters and event
+ * publication; subclasses implement {@link #onStart}, {@link #onApply}, {@link #onStop} and
+ * {@link #onTerminate}, and call {@link #terminated()} when the last task of a stopping pool is done.
+ *
+ * <h2>State machine</h2>
+ * The state lives in {@link #state}; every transition happens under {@link #lifecycle}, reads are lock-free.
+ * <pre>
+ *   INIT  --start()-------------------------------> RUN      (onStart succeeded)
+ *   INIT  --start() fails / stop() / terminate()--> TERMINATE
+ *   RUN   --stop()--------------------------------> CLOSE    (onStop: finish what was accepted)
+ *   CLOSE --terminated()--------------------------> TERMINATE (subclass: nothing left to run)
+ *   RUN, CLOSE --terminate()----------------------> TERMINATE (onTerminate: cut everything off)
+ * </pre>
+ * {@code STARTED} is posted after INIT → RUN, {@code STOPPED} on reaching TERMINATE from RUN or CLOSE.
+ */
+public abstract class AbstractPool implements BasePool {
+    /** How long a deactivated pool component lets its tasks finish before it terminates them. */
+    public static final Duration DEACTIVATION_GRACE = Duration.ofSeconds(30);
+
+    private static final System.Logger LOG = System.getLogger(AbstractPool.class.getName());
+
+    private final String name;
+    private final PoolEnvironment env;
+    private final String instanceId = UUID.randomUUID().toString().substring(0, 8);
+    /** Guards every state transition and the lifecycle hooks; never held while a task runs. */
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    private volatile PoolState state = PoolState.INIT;
+    private volatile PoolConfig config = PoolConfig.DEFAULTS;
+    private final CompletableFuture<Void> termination = new CompletableFuture<>();
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+
+    /**
+     * @param name the pool's primary name, as in its {@code pool.name} service property
+     * @param env  where the pool finds tasks and posts events
+     */
+    protected AbstractPool(String name, PoolEnvironment env) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.env = Objects.requireNonNull(env, "env");
+    }
+
+    // ---- hooks -------------------------------------------------------------------------------------------
+
+    /** Creates the workers. Called once, under the lifecycle lock, in INIT. Throwing aborts the start. */
+    protected abstract void onStart(PoolConfig config);
+
+    /**
+     * Queues or runs the task; must not block on its execution (solo excepted). The handle is fresh and
+     * pending. Throw {@link TaskRejectedException} if the pool closed meanwhile.
+     */
+    protected abstract void onApply(PoolTaskHandle handle, Task task);
+
+    /** Begins a graceful stop (state is already CLOSE); call {@link #terminated()} once nothing is left. */
+    protected abstract void onStop();
+
+    /** Cuts off queued and running tasks with {@code TaskTerminatedException} and stops the workers. */
+    protected abstract void onTerminate();
+
+    /** Releases what the pool still holds (timers, idle threads) once it reached TERMINATE; under the lifecycle lock. */
+    protected void onTerminated() {
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------------------------
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final PoolState state() {
+        return state;
+    }
+
+    /** The configuration given to {@link #start}; {@link PoolConfig#DEFAULTS} before. */
+    protected final PoolConfig config() {
+        return config;
+    }
+
+    /** The environment given at construction. */
+    protected final PoolEnvironment environment() {
+        return env;
+    }
+
+    @Override
+    public Set<PoolCapability> capabilities() {
+        return EnumSet.noneOf(PoolCapability.class);
+    }
+
+    @Override
+    public final void start(PoolConfig config) {
+        Objects.requireNonNull(config, "config");
+        lifecycle.lock();
+        try {
+            if (state != PoolState.INIT) {
+                throw new IllegalStateException("pool '" + name + "' can be started only once, in INIT; it is " + state);
+            }
+            this.config = config;
+            try {
+                onStart(config);
+            } catch (RuntimeException | Error e) {
+                state = PoolState.TERMINATE;
+                termination.complete(null);
+                throw e;
+            }
+            state = PoolState.RUN;
+        } finally {
+            lifecycle.unlock();
+        }
+        publish(PoolEvents.TOPIC_POOL_STARTED, Map.of());
+        LOG.log(Level.DEBUG, () -> "pool " + this + " started with " + config);
+    }
+
+    @Override
+    public final TaskHandle applyAsync(TaskRequest request) {
+        Objects.requireNonNull(request, "request");
+        checkAccepting();
+        PoolTaskHandle handle = new PoolTaskHandle(request, this);
+        Task task;
+        try {
+            task = env.tasks().lookup(request.name());
+        } catch (UnknownTaskException e) {
+            handle.fail(e);
+            return handle;
+        }
+        onApply(handle, task);
+        return handle;
+    }
+
+    /** @throws TaskRejectedException unless the pool is in RUN */
+    protected final void checkAccepting() {
+        PoolState s = state;
+        if (s != PoolState.RUN) {
+            throw new TaskRejectedException("pool '" + name + "' is in " + s + " and accepts no new tasks"
+                    + (s == PoolState.INIT ? " (start it first)" : ""));
+        }
+    }
+
+    @Override
+    public final CompletionStage<Void> stop() {
+        lifecycle.lock();
+        try {
+            switch (state) {
+                case INIT -> reachTerminate(false);
+                case RUN -> {
+                    state = PoolState.CLOSE;
+                    onStop();
+                }
+                default -> { }
+            }
+        } finally {
+            lifecycle.unlock();
+        }
+        return termination();
+    }
+
+    @Override
+    public final void terminate() {
+        lifecycle.lock();
+        try {
+            PoolState s = state;
+            if (s == PoolState.TERMINATE) {
+                return;
+            }
+            if (s == PoolState.INIT) {
+                reachTerminate(false);
+                return;
+            }
+            state = PoolState.CLOSE; // refuse new tasks while the subclass cuts the running ones off
+            onTerminate();
+            reachTerminate(true);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** Subclasses call this when a stopping pool has nothing left to run; idempotent. */
+    protected final void terminated() {
+        lifecycle.lock();
+        try {
+            if (state == PoolState.CLOSE) {
+                reachTerminate(true);
+            }
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    private void reachTerminate(boolean wasStarted) {
+        assert lifecycle.isHeldByCurrentThread();
+        state = PoolState.TERMINATE;
+        try {
+            onTerminated();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pool " + this + " failed to release its resources", e);
+        }
+        if (wasStarted) {
+            publish(PoolEvents.TOPIC_POOL_STOPPED, Map.of());
+        }
+        termination.complete(null);
+    }
+
+    /**
+     * Stops gracefully and waits up to {@code grace} for the accepted tasks to finish, then terminates what
+     * is left: the one documented shutdown (Celery's warm shutdown bounded by a cold one). Used when the
+     * pool's component is deactivated, e.g. its bundle stops.
+     *
+     * @return {@code true} if everything finished within the grace period
+     */
+    public final boolean close(Duration grace) {
+        CompletableFuture<Void> done = stop().toCompletableFuture();
+        try {
+            done.get(grace.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.log(Level.WARNING, "pool " + this + " did not finish its tasks within " + grace + "; terminating it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        terminate();
+        return false;
+    }
+
+    @Override
+    public final CompletionStage<Void> termination() {
+        return termination.minimalCompletionStage();
+    }
+
+    /** Runs {@code action} under the lifecycle lock, so that it does not interleave with a transition. */
+    protected final void underLifecycleLock(Runnable action) {
+        lifecycle.lock();
+        try {
+            action.run();
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** @throws UnsupportedOperationException naming the pool and the operation, unless {@code capability} is declared */
+    protected final void requireCapability(PoolCapability capability, String operation) {
+        if (!capabilities().contains(capability)) {
+            throw new UnsupportedOperationException("pool '" + name + "' does not support " + operation
+                    + " (capabilities: " + capabilities() + ")");
+        }
+    }
+
+    /** @throws IllegalArgumentException unless {@code n >= 1} */
+    protected static void requirePositiveCount(int n, String operation) {
+        if (n < 1) {
+            throw new IllegalArgumentException(operation + " needs a count >= 1, was " + n);
+        }
+    }
+
+    // ---- counters and events ----------------------------------------------------------------------------
+
+    /** Tasks that completed with a result. */
+    protected final long completedCount() {
+        return completed.sum();
+    }
+
+    /** Tasks that failed (requeued ones excluded: they are not failures). */
+    protected final long failedCount() {
+        return failed.sum();
+    }
+
+    void taskStarted(PoolTaskHandle handle) {
+        if (config.taskEvents()) {
+            publish(PoolEvents.TOPIC_TASK_PRERUN, taskProps(handle, null));
+        }
+    }
+
+    void taskSucceeded(PoolTaskHandle handle) {
+        completed.increment();
+        if (config.taskEvents()) {
+            publish(PoolEvents.TOPIC_TASK_POSTRUN, taskProps(handle, null));
+        }
+    }
+
+    void taskFailed(PoolTaskHandle handle, Throwable error) {
+        if (error instanceof TaskRequeuedException) {
+            return;
+        }
+        failed.increment();
+        if (config.taskEvents()) {
+            Map<String, Object> props = taskProps(handle, error);
+            publish(PoolEvents.TOPIC_TASK_FAILURE, props);
+            publish(PoolEvents.TOPIC_TASK_POSTRUN, props);
+        }
+    }
+
+    private static Map<String, Object> taskProps(PoolTaskHandle handle, Throwable error) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(PoolEvents.TASK_ID, handle.taskId());
+        props.put(PoolEvents.TASK_NAME, handle.request().name());
+        props.put(PoolEvents.TASK_STATE, handle.state().name());
+        if (handle.workerId() != null) {
+            props.put(PoolEvents.WORKER, handle.workerId());
+        }
+        if (error != null) {
+            props.put(PoolEvents.ERROR, String.valueOf(error));
+        }
+        return props;
+    }
+
+    /** Posts an event with the pool's name and instance added; a failing event service is logged, never thrown. */
+    protected final void publish(String topic, Map<String, Object> properties) {
+        Map<String, Object> props = new HashMap<>(properties);
+        props.put(PoolEvents.POOL, name);
+        props.put(PoolEvents.POOL_INSTANCE, instanceId);
+        try {
+            env.publish(topic, props);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not post event " + topic + " of pool " + this, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "#" + instanceId + "[" + state + "]";
+    }
+}

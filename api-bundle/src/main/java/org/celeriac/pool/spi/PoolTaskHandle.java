@@ -1,0 +1,113 @@
+package org.celeriac.pool.spi;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.TaskRequeuedException;
+import org.celeriac.pool.api.TaskState;
+import org.celeriac.pool.api.TaskTerminatedException;
+import org.celeriac.pool.api.TaskExpiredException;
+
+/**
+ * The {@link TaskHandle} that {@link AbstractPool} gives out. Pool authors complete it with
+ * {@link #succeed(Object)} or {@link #fail(Throwable)}: the first completion wins, later ones return
+ * {@code false} and change nothing, so a timer and the task itself may race safely. Each completion is
+ * counted once by the owning pool.
+ */
+public final class PoolTaskHandle implements TaskHandle {
+    private final TaskRequest request;
+    private final AbstractPool pool;
+    private final CompletableFuture<Object> future = new CompletableFuture<>();
+    private volatile TaskState state = TaskState.PENDING;
+    private volatile String workerId;
+
+    PoolTaskHandle(TaskRequest request, AbstractPool pool) {
+        this.request = request;
+        this.pool = pool;
+    }
+
+    @Override
+    public TaskRequest request() {
+        return request;
+    }
+
+    @Override
+    public TaskState state() {
+        return state;
+    }
+
+    @Override
+    public String workerId() {
+        return workerId;
+    }
+
+    @Override
+    public CompletionStage<Object> result() {
+        return future.minimalCompletionStage();
+    }
+
+    @Override
+    public Object await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
+        return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public boolean terminate() {
+        return !future.isDone() && pool.terminateJob(request.id());
+    }
+
+    /** Whether the result is complete. */
+    public boolean isDone() {
+        return future.isDone();
+    }
+
+    /** Marks the task as running on {@code worker}; ignored once the handle is complete. */
+    public void markStarted(String worker) {
+        this.workerId = worker;
+        if (!future.isDone()) {
+            state = TaskState.STARTED;
+        }
+        pool.taskStarted(this);
+    }
+
+    /** Completes with the task's result; {@code false} if already complete. */
+    public boolean succeed(Object value) {
+        if (!future.complete(value)) {
+            return false;
+        }
+        state = TaskState.SUCCESS;
+        pool.taskSucceeded(this);
+        return true;
+    }
+
+    /** Completes with a failure; {@code false} if already complete. The state follows from the error's type. */
+    public boolean fail(Throwable error) {
+        TaskState finalState = stateFor(error);
+        if (!future.completeExceptionally(error)) {
+            return false;
+        }
+        state = finalState;
+        pool.taskFailed(this, error);
+        return true;
+    }
+
+    private static TaskState stateFor(Throwable error) {
+        if (error instanceof TaskRequeuedException) {
+            return TaskState.REQUEUED;
+        }
+        if (error instanceof TaskTerminatedException || error instanceof TaskExpiredException) {
+            return TaskState.REVOKED;
+        }
+        return TaskState.FAILURE;
+    }
+
+    @Override
+    public String toString() {
+        return "TaskHandle[" + request.name() + " " + request.id() + " " + state + "]";
+    }
+}

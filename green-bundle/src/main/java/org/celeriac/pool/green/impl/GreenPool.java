@@ -1,0 +1,189 @@
+package org.celeriac.pool.green.impl;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.celeriac.pool.api.BasePool;
+import org.celeriac.pool.api.PoolCapability;
+import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.spi.InProcessPool;
+import org.celeriac.pool.spi.Job;
+import org.celeriac.pool.spi.PoolEnvironment;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ServiceScope;
+
+/**
+ * {@code pool.name=green} (aliases {@code gevent}, {@code eventlet}): Celery's green pools, on virtual
+ * threads. Each task runs on a virtual thread; at most {@code concurrency} (default {@value #DEFAULT_CONCURRENCY})
+ * run at once, the rest wait in a FIFO queue. Blocking I/O in a task parks its virtual thread and frees the
+ * carrier: no monkey-patching is needed. A task pins its carrier while it runs native code, or (on JDK 21–23)
+ * blocks inside a {@code synchronized} block; with enough pinned tasks every carrier is taken.
+ *
+ * <h2>Admission</h2>
+ * {@code running} counts the slots in use; a slot is taken with a CAS below {@code limit}. A virtual thread
+ * that finishes its task takes the next queued job itself, keeping its slot ({@link #nextOrRelease}), so a
+ * busy pool starts no thread per task beyond the first {@code concurrency}. Every release is followed by
+ * {@link #pump()}, which closes the window where a job is queued while the last slot is being released.
+ */
+@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = {
+        "pool.name=green", "pool.name=gevent", "pool.name=eventlet",
+        "pool.green:Boolean=true", "pool.signal.safe:Boolean=false", "service.ranking:Integer=40"})
+public final class GreenPool extends InProcessPool {
+    static final int DEFAULT_CONCURRENCY = 1000;
+
+    private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile int limit;
+    private ThreadFactory threads;
+
+    @Activate
+    public GreenPool(@Reference PoolEnvironment env) {
+        super("green", env);
+    }
+
+    /** The bundle is stopping or the instance was released: finish what was accepted, within a bound. */
+    @Deactivate
+    void deactivate() {
+        close(DEACTIVATION_GRACE);
+    }
+
+    @Override
+    public boolean isGreen() {
+        return true;
+    }
+
+    @Override
+    public boolean signalSafe() {
+        return false;
+    }
+
+    @Override
+    public Set<PoolCapability> capabilities() {
+        Set<PoolCapability> caps = EnumSet.copyOf(super.capabilities());
+        caps.add(PoolCapability.RESIZE);
+        return caps;
+    }
+
+    @Override
+    protected void onStart(PoolConfig config) {
+        limit = config.concurrencyOr(DEFAULT_CONCURRENCY);
+        threads = Thread.ofVirtual().name("green-", 1).factory();
+    }
+
+    @Override
+    protected void dispatch(Job job) {
+        queue.add(job);
+        pump();
+    }
+
+    /** Starts a runner for queued jobs while slots are free. */
+    private void pump() {
+        while (!queue.isEmpty() && tryAcquire()) {
+            Job job = queue.poll();
+            if (job == null) {
+                running.decrementAndGet();
+            } else {
+                threads.newThread(() -> runFrom(job)).start();
+            }
+        }
+    }
+
+    private boolean tryAcquire() {
+        for (;;) {
+            int r = running.get();
+            if (r >= limit) {
+                return false;
+            }
+            if (running.compareAndSet(r, r + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** The body of a virtual thread: runs jobs while the queue has some, holding one slot. */
+    private void runFrom(Job first) {
+        Job job = first;
+        while (job != null) {
+            if (!job.execute()) {
+                return; // abandoned: jobAbandoned() already gave the slot back
+            }
+            job = nextOrRelease();
+        }
+    }
+
+    private Job nextOrRelease() {
+        if (running.get() <= limit) {
+            Job next = queue.poll();
+            if (next != null) {
+                return next;
+            }
+        }
+        running.decrementAndGet();
+        pump();
+        return null;
+    }
+
+    @Override
+    protected void jobAbandoned(Job job) {
+        running.decrementAndGet();
+        pump();
+    }
+
+    @Override
+    protected List<Job> drainQueue() {
+        List<Job> drained = new ArrayList<>();
+        for (Job j; (j = queue.poll()) != null; ) {
+            drained.add(j);
+        }
+        return drained;
+    }
+
+    @Override
+    protected void removeQueued(Job job) {
+        queue.remove(job);
+    }
+
+    @Override
+    protected int queuedCount() {
+        return queue.size();
+    }
+
+    @Override
+    protected int concurrency() {
+        return limit;
+    }
+
+    @Override
+    public synchronized void grow(int n) {
+        requirePositiveCount(n, "grow");
+        limit += n;
+        pump();
+    }
+
+    @Override
+    public synchronized void shrink(int n) {
+        requirePositiveCount(n, "shrink");
+        if (limit - n < 1) {
+            throw new IllegalArgumentException("cannot shrink pool 'green' of " + limit + " slots by " + n
+                    + ": at least one must remain");
+        }
+        limit -= n;
+    }
+
+    @Override
+    public void restart() {
+        requireCapability(PoolCapability.RESTART, "restart");
+    }
+
+    @Override
+    protected void shutdownWorkers() {
+        // Running virtual threads were interrupted when their jobs were abandoned; nothing else holds a thread.
+    }
+}

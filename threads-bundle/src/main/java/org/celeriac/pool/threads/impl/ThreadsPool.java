@@ -1,0 +1,191 @@
+package org.celeriac.pool.threads.impl;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.celeriac.pool.api.BasePool;
+import org.celeriac.pool.api.PoolCapability;
+import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.spi.InProcessPool;
+import org.celeriac.pool.spi.Job;
+import org.celeriac.pool.spi.PoolEnvironment;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ServiceScope;
+
+/**
+ * {@code pool.name=threads}: Celery's {@code threads} pool, a {@link ThreadPoolExecutor} of
+ * {@code concurrency} platform threads (default: one per CPU) fed from an unbounded FIFO queue.
+ *
+ * <p>Good for blocking I/O-bound tasks at modest concurrency and for CPU-bound Java code (no GIL here).
+ * A task stopped by its hard time limit or by {@code terminateJob} keeps its thread only if it ignores the
+ * interrupt; that thread is then abandoned and the executor grows by one until it comes back, so the pool
+ * keeps {@code concurrency} threads serving the queue.
+ */
+@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = {
+        "pool.name=threads", "pool.green:Boolean=false", "pool.signal.safe:Boolean=false", "service.ranking:Integer=50"})
+public final class ThreadsPool extends InProcessPool {
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private ThreadPoolExecutor executor;
+    private int concurrency;   // guarded by this
+    private int abandoned;     // guarded by this: threads held by abandoned tasks
+
+    @Activate
+    public ThreadsPool(@Reference PoolEnvironment env) {
+        super("threads", env);
+    }
+
+    /** The bundle is stopping or the instance was released: finish what was accepted, within a bound. */
+    @Deactivate
+    void deactivate() {
+        close(DEACTIVATION_GRACE);
+    }
+
+    @Override
+    public boolean isGreen() {
+        return false;
+    }
+
+    @Override
+    public boolean signalSafe() {
+        return false;
+    }
+
+    @Override
+    public Set<PoolCapability> capabilities() {
+        Set<PoolCapability> caps = EnumSet.copyOf(super.capabilities());
+        caps.add(PoolCapability.RESIZE);
+        return caps;
+    }
+
+    @Override
+    protected void onStart(PoolConfig config) {
+        int n = config.concurrencyOr(Runtime.getRuntime().availableProcessors());
+        synchronized (this) {
+            concurrency = n;
+        }
+        executor = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threadFactory());
+    }
+
+    private static ThreadFactory threadFactory() {
+        int instance = INSTANCES.incrementAndGet();
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "celeriac-threads-" + instance + "-" + count.incrementAndGet());
+            t.setDaemon(true); // a task that ignores interrupts must not keep the JVM alive at shutdown
+            return t;
+        };
+    }
+
+    @Override
+    protected void dispatch(Job job) {
+        executor.execute(job);
+    }
+
+    @Override
+    protected List<Job> drainQueue() {
+        List<Runnable> queued = new ArrayList<>();
+        executor.getQueue().drainTo(queued);
+        List<Job> jobs = new ArrayList<>(queued.size());
+        for (Runnable r : queued) {
+            jobs.add((Job) r);
+        }
+        return jobs;
+    }
+
+    @Override
+    protected void removeQueued(Job job) {
+        executor.remove(job);
+    }
+
+    @Override
+    protected int queuedCount() {
+        return executor == null ? 0 : executor.getQueue().size();
+    }
+
+    @Override
+    protected synchronized int concurrency() {
+        return concurrency;
+    }
+
+    @Override
+    public void grow(int n) {
+        requirePositiveCount(n, "grow");
+        synchronized (this) {
+            concurrency += n;
+            resize();
+        }
+    }
+
+    @Override
+    public void shrink(int n) {
+        requirePositiveCount(n, "shrink");
+        synchronized (this) {
+            if (concurrency - n < 1) {
+                throw new IllegalArgumentException("cannot shrink pool 'threads' of " + concurrency + " threads by " + n
+                        + ": at least one must remain");
+            }
+            concurrency -= n;
+            resize();
+        }
+    }
+
+    @Override
+    public void restart() {
+        requireCapability(PoolCapability.RESTART, "restart");
+    }
+
+    @Override
+    protected void jobAbandoned(Job job) {
+        synchronized (this) {
+            abandoned++;
+            resize();
+        }
+    }
+
+    @Override
+    protected void abandonedJobReturned(Job job) {
+        synchronized (this) {
+            abandoned--;
+            resize();
+        }
+    }
+
+    /** Sizes the executor to the configured threads plus the abandoned ones, growing max first or shrinking core first. */
+    private void resize() {
+        assert Thread.holdsLock(this);
+        if (executor == null || executor.isShutdown()) {
+            return;
+        }
+        int size = concurrency + abandoned;
+        if (size >= executor.getMaximumPoolSize()) {
+            executor.setMaximumPoolSize(size);
+            executor.setCorePoolSize(size);
+        } else {
+            executor.setCorePoolSize(size);
+            executor.setMaximumPoolSize(size);
+        }
+    }
+
+    @Override
+    protected void shutdownWorkers() {
+        executor.shutdownNow();
+    }
+
+    @Override
+    protected void onTerminated() {
+        super.onTerminated();
+        if (executor != null) {
+            executor.shutdown();
+        }
+    }
+}

@@ -10,7 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.celeriac.pool.api.PoolCapability;
 import org.celeriac.pool.api.PoolState;
 import org.celeriac.pool.api.PoolStats;
@@ -23,7 +23,7 @@ import org.celeriac.pool.api.WorkerInfo;
 
 /**
  * Base of the pools whose workers are threads of this JVM (threads, green, solo). It turns each accepted
- * task into a {@link Job}, tracks the jobs by task id, enforces time limits with one timer thread, and
+ * task into a {@link Job}, tracks each worker and its current job ({@link WorkerSlot}), enforces time limits with one timer thread, and
  * implements termination, draining and the graceful stop; subclasses decide only how a job reaches a
  * thread ({@link #dispatch}) and how their queue is drained.
  *
@@ -33,15 +33,22 @@ import org.celeriac.pool.api.WorkerInfo;
  * and interrupt the thread; Java cannot kill a thread, so a task that ignores the interrupt keeps its thread,
  * which the pool gives up and replaces ({@link #jobAbandoned}). Only the prefork pool can truly kill a task.
  *
- * <p><b>Graceful stop.</b> The pool counts accepted jobs that have not ended ({@code outstanding}); it
- * reaches TERMINATE when it is CLOSE and that count is zero. Abandoned jobs have ended as far as the pool is
+ * <p><b>Graceful stop.</b> The pool counts accepted jobs and ended jobs; it reaches TERMINATE when it is
+ * CLOSE and the two are equal. Abandoned jobs have ended as far as the pool is
  * concerned, so a stuck task cannot hold a stop forever.
  */
 public abstract class InProcessPool extends AbstractPool {
-    private final ConcurrentHashMap<String, Job> jobs = new ConcurrentHashMap<>();
-    /** Accepted jobs that have not ended: incremented before the state re-check in onApply (see there). */
-    private final AtomicInteger outstanding = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
+    /**
+     * Every worker and the job it runs: for terminateJob, stats and a hard terminate. Changed only when a
+     * worker comes or goes, never per task. Queued jobs are found in the subclass's queue.
+     */
+    private final Set<WorkerSlot> slots = ConcurrentHashMap.newKeySet();
+    /**
+     * Jobs accepted and jobs ended (done, cancelled, abandoned or refused): the pool is idle when they are
+     * equal. Two adders instead of one contended counter, because the submitter and every worker touch them.
+     */
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder ended = new LongAdder();
     private volatile ScheduledThreadPoolExecutor timers;
 
     protected InProcessPool(String name, PoolEnvironment env) {
@@ -58,6 +65,9 @@ public abstract class InProcessPool extends AbstractPool {
 
     /** Removes one waiting job from the queue, if it is there. */
     protected abstract void removeQueued(Job job);
+
+    /** The waiting job of that task id, or {@code null}. */
+    protected abstract Job findQueued(String taskId);
 
     /** Jobs waiting for a worker. */
     protected abstract int queuedCount();
@@ -94,35 +104,23 @@ public abstract class InProcessPool extends AbstractPool {
         Duration soft = request.softTimeLimit() != null ? request.softTimeLimit() : config().softTimeLimit();
         Duration hard = request.timeLimit() != null ? request.timeLimit() : config().timeLimit();
         Job job = new Job(this, handle, task, soft, hard);
-        // Count first, then re-check the state: stop() sets CLOSE and then reads the count, so either this
-        // thread sees CLOSE and refuses, or stop() sees the job and waits for it. Never both misses.
-        outstanding.incrementAndGet();
+        // Count first, then re-check the state: stop() sets CLOSE and then compares the counts, so either
+        // this thread sees CLOSE and refuses, or stop() sees the job and waits for it. Never both miss.
+        accepted.increment();
         try {
             checkAccepting();
-        } catch (TaskRejectedException e) {
-            jobEnded();
-            throw e;
-        }
-        if (jobs.putIfAbsent(request.id(), job) != null) {
-            jobEnded();
-            handle.fail(new IllegalArgumentException("task id " + request.id() + " is already in pool '" + name()
-                    + "'; a task id runs at most once at a time"));
-            return;
-        }
-        try {
             dispatch(job);
-        } catch (RejectedExecutionException e) {
-            jobs.remove(request.id(), job);
-            jobEnded();
-            throw new TaskRejectedException("pool '" + name() + "' refused task " + request.id() + ": " + e.getMessage());
+        } catch (TaskRejectedException | RejectedExecutionException e) {
+            ended.increment();
+            terminateIfIdle();
+            throw e instanceof TaskRejectedException r ? r
+                    : new TaskRejectedException("pool '" + name() + "' refused task " + request.id() + ": " + e.getMessage());
         }
     }
 
     @Override
     protected void onStop() {
-        if (outstanding.get() == 0) {
-            terminated();
-        }
+        terminateIfIdle();
     }
 
     @Override
@@ -131,7 +129,7 @@ public abstract class InProcessPool extends AbstractPool {
             job.cancelQueued(new TaskTerminatedException("pool '" + name() + "' was terminated before task "
                     + job.handle().taskId() + " started"));
         }
-        for (Job job : List.copyOf(jobs.values())) {
+        for (Job job : runningJobs()) {
             job.abandon(new TaskTerminatedException("pool '" + name() + "' was terminated while task "
                     + job.handle().taskId() + " ran"));
         }
@@ -160,41 +158,66 @@ public abstract class InProcessPool extends AbstractPool {
 
     @Override
     public final boolean terminateJob(String taskId) {
-        Job job = jobs.get(taskId);
+        Job job = null;
+        for (Job j : runningJobs()) {
+            if (j.request().id().equals(taskId)) {
+                job = j;
+            }
+        }
+        if (job == null) {
+            job = findQueued(taskId);
+        }
         return job != null && job.abandon(new TaskTerminatedException("task " + taskId + " was terminated"));
     }
 
     @Override
     public PoolStats stats() {
-        List<WorkerInfo> busy = new ArrayList<>();
-        for (Job job : jobs.values()) {
-            String worker = job.workerId();
-            if (worker != null) {
-                busy.add(new WorkerInfo(worker, "busy", job.handle().taskId(), 0, -1,
-                        Duration.ofNanos(job.runningNanos())));
+        List<WorkerInfo> workers = new ArrayList<>();
+        int active = 0;
+        for (WorkerSlot slot : slots) {
+            WorkerInfo info = slot.info();
+            workers.add(info);
+            active += info.state().equals("busy") ? 1 : 0;
+        }
+        workers.sort(java.util.Comparator.comparing(WorkerInfo::id));
+        return new PoolStats(name(), state(), concurrency(), active, queuedCount(), completedCount(), failedCount(), workers);
+    }
+
+    /** The jobs that workers are running now (including abandoned ones whose thread has not come back). */
+    private List<Job> runningJobs() {
+        List<Job> jobs = new ArrayList<>();
+        for (WorkerSlot slot : slots) {
+            Job job = slot.current();
+            if (job != null) {
+                jobs.add(job);
             }
         }
-        return new PoolStats(name(), state(), concurrency(), Math.max(0, running.get()), queuedCount(),
-                completedCount(), failedCount(), busy);
+        return jobs;
+    }
+
+    /** Registers a new worker; subclasses call this when a worker thread starts. */
+    protected final WorkerSlot openSlot(String workerId) {
+        WorkerSlot slot = new WorkerSlot(workerId);
+        slots.add(slot);
+        return slot;
+    }
+
+    /** Forgets a worker; subclasses call this when a worker thread ends. */
+    protected final void closeSlot(WorkerSlot slot) {
+        slots.remove(slot);
     }
 
     // ---- job callbacks -----------------------------------------------------------------------------------
 
-    void jobStarted(Job job) {
-        running.incrementAndGet();
-    }
-
     /** The job ended as far as the pool is concerned: done, cancelled, or abandoned. Called once per job. */
-    void jobFinished(Job job, boolean wasRunning) {
-        jobs.remove(job.handle().taskId(), job);
-        if (wasRunning) {
-            running.decrementAndGet();
-        }
-        jobEnded();
+    void jobFinished(Job job) {
+        ended.increment();
+        terminateIfIdle();
     }
 
-    private void jobEnded() {
-        if (outstanding.decrementAndGet() == 0 && state() == PoolState.CLOSE) {
+    /** Ended is read before accepted: a concurrent apply counts itself accepted before it can count itself ended. */
+    private void terminateIfIdle() {
+        if (state() == PoolState.CLOSE && ended.sum() == accepted.sum()) {
             terminated();
         }
     }

@@ -1,35 +1,51 @@
 package org.celeriac.pool.spi;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
+import org.celeriac.pool.api.PoolState;
 import org.celeriac.pool.api.SoftTimeLimitExceededException;
 import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskContext;
 import org.celeriac.pool.api.TaskExpiredException;
 import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.TaskTerminatedException;
 import org.celeriac.pool.api.TimeLimitExceededException;
 
 /**
  * One accepted task of an {@link InProcessPool}, from queue to completion, and the {@link TaskContext} the
  * task sees. A worker thread runs it with {@link #execute()}.
  *
- * <h2>State machine</h2> (field {@code state}, guarded by {@code this})
+ * <h2>State machine</h2> (field {@code state}, changed only by CAS; lock-free because it is on every task's path)
  * <pre>
- *   QUEUED --execute()--------> RUNNING --task returned------> DONE
- *   QUEUED --cancelQueued()---> CANCELLED (drained, terminated, or expired)
- *   RUNNING --abandon()-------> ABANDONED (hard limit or terminate: handle failed, thread interrupted and given up)
+ *   QUEUED  --execute()-------------> RUNNING --task returned--> DONE
+ *   QUEUED  --cancel / expiry-------> CANCELLED (drained, terminated, or expired before it started)
+ *   RUNNING --interrupt-------------> INTERRUPTING --> RUNNING   (soft limit)
+ *   RUNNING --abandon()-------------> INTERRUPTING --> ABANDONED (hard limit or terminate: handle failed,
+ *                                                                 thread interrupted and given up)
  * </pre>
- * Interrupts are sent only under the lock and only while the job is RUNNING on its thread, and the thread
- * clears its interrupt flag after leaving RUNNING, so an interrupt never leaks into the next task a pooled
- * thread runs.
+ * Interrupts are sent only from INTERRUPTING, which the runner waits out before it leaves RUNNING and clears
+ * its interrupt flag, so an interrupt never leaks into the next task that a pooled thread runs.
  */
 public final class Job implements TaskContext, Runnable {
     private static final int QUEUED = 0;
     private static final int RUNNING = 1;
-    private static final int DONE = 2;
-    private static final int ABANDONED = 3;
-    private static final int CANCELLED = 4;
+    /** Transient: another thread is interrupting the task; the runner must not leave RUNNING meanwhile. */
+    private static final int INTERRUPTING = 2;
+    private static final int DONE = 3;
+    private static final int ABANDONED = 4;
+    private static final int CANCELLED = 5;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Job.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final InProcessPool pool;
     private final PoolTaskHandle handle;
@@ -37,8 +53,8 @@ public final class Job implements TaskContext, Runnable {
     private final Duration softLimit;
     private final Duration hardLimit;
 
-    private int state = QUEUED;           // guarded by this
-    private Thread thread;                // guarded by this
+    private volatile int state = QUEUED;
+    private Thread thread;                // written before QUEUED -> RUNNING, read only after seeing RUNNING
     private volatile String workerId;
     private volatile boolean cancelled;
     private volatile boolean softLimitHit;
@@ -60,6 +76,17 @@ public final class Job implements TaskContext, Runnable {
         return handle;
     }
 
+    /** Whether the task was given up while it ran (its thread has not come back yet, or has). */
+    boolean isAbandoned() {
+        return state == ABANDONED;
+    }
+
+    /** Whether the task is running on a thread now. */
+    boolean isRunning() {
+        int s = state;
+        return s == RUNNING || s == INTERRUPTING;
+    }
+
     /**
      * Runs the task on the calling thread, unless the job was cancelled while queued.
      *
@@ -67,30 +94,28 @@ public final class Job implements TaskContext, Runnable {
      *         slot, so the caller must not take another task on its behalf
      */
     public boolean execute() {
-        Thread me = Thread.currentThread();
         TaskRequest request = handle.request();
-        boolean expired = request.expires() != null && Instant.now().isAfter(request.expires());
-        String worker = pool.workerId(me);
-        synchronized (this) {
-            if (state != QUEUED) {
-                return true;
+        if (request.expires() != null && Instant.now().isAfter(request.expires())) {
+            if (STATE.compareAndSet(this, QUEUED, CANCELLED)) {
+                handle.fail(new TaskExpiredException("task " + request.name() + "[" + request.id()
+                        + "] expired at " + request.expires() + " before it could start"));
+                pool.jobFinished(this);
             }
-            if (expired) {
-                state = CANCELLED;
-            } else {
-                state = RUNNING;
-                thread = me;
-                workerId = worker;
-            }
-        }
-        if (expired) {
-            handle.fail(new TaskExpiredException("task " + request.name() + "[" + request.id()
-                    + "] expired at " + request.expires() + " before it could start"));
-            pool.jobFinished(this, false);
             return true;
         }
+        Thread me = Thread.currentThread();
+        String worker = pool.workerId(me);
+        thread = me;
+        workerId = worker;
+        if (pool.state() == PoolState.TERMINATE) {
+            cancelQueued(new TaskTerminatedException("pool '" + pool.name() + "' was terminated before task "
+                    + request.id() + " started"));
+            return true;
+        }
+        if (!STATE.compareAndSet(this, QUEUED, RUNNING)) {
+            return true; // cancelled while queued: nothing to run, the slot is still ours
+        }
         startedNanos = System.nanoTime();
-        pool.jobStarted(this);
         handle.markStarted(worker);
         armTimers();
         Object result = null;
@@ -101,14 +126,7 @@ public final class Job implements TaskContext, Runnable {
             error = t;
         }
         disarmTimers();
-        boolean owned;
-        synchronized (this) {
-            thread = null;
-            owned = state == RUNNING;
-            if (owned) {
-                state = DONE;
-            }
-        }
+        boolean owned = leaveRunning();
         Thread.interrupted(); // an interrupt aimed at this task must not reach the thread's next one
         if (!owned) {
             pool.abandonedJobReturned(this);
@@ -120,8 +138,50 @@ public final class Job implements TaskContext, Runnable {
             handle.fail(softLimitHit && !(error instanceof SoftTimeLimitExceededException)
                     ? new SoftTimeLimitExceededException(softLimitMessage(), error) : error);
         }
-        pool.jobFinished(this, true);
+        pool.jobFinished(this);
         return true;
+    }
+
+    /** RUNNING -> DONE, waiting out a concurrent interrupt; {@code false} if the job was abandoned. */
+    private boolean leaveRunning() {
+        for (;;) {
+            int s = state;
+            if (s == RUNNING && STATE.compareAndSet(this, RUNNING, DONE)) {
+                return true;
+            }
+            if (s == INTERRUPTING) {
+                Thread.onSpinWait(); // a few instructions: the interrupter is between two writes
+                continue;
+            }
+            if (s == ABANDONED) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Interrupts the running task; with {@code abandon}, also gives it up (RUNNING -> ABANDONED). The
+     * INTERRUPTING step keeps the runner from finishing, and clearing its interrupt flag, while the interrupt
+     * is sent, so that the interrupt can never hit the next task of a pooled thread.
+     *
+     * @return whether the task was running and has been interrupted
+     */
+    private boolean interruptRunning(boolean abandon) {
+        for (;;) {
+            int s = state;
+            if (s == INTERRUPTING) {
+                Thread.onSpinWait();
+                continue;
+            }
+            if (s != RUNNING) {
+                return false;
+            }
+            if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
+                thread.interrupt();
+                state = abandon ? ABANDONED : RUNNING;
+                return true;
+            }
+        }
     }
 
     /** {@link #execute()} for executors. */
@@ -132,15 +192,12 @@ public final class Job implements TaskContext, Runnable {
 
     /** Fails a job that has not started with {@code error}; {@code false} if it already started or ended. */
     boolean cancelQueued(Throwable error) {
-        synchronized (this) {
-            if (state != QUEUED) {
-                return false;
-            }
-            state = CANCELLED;
+        if (!STATE.compareAndSet(this, QUEUED, CANCELLED)) {
+            return false;
         }
         cancelled = true;
         handle.fail(error);
-        pool.jobFinished(this, false);
+        pool.jobFinished(this);
         return true;
     }
 
@@ -151,28 +208,20 @@ public final class Job implements TaskContext, Runnable {
      * @return {@code false} if the job had already ended
      */
     boolean abandon(Throwable error) {
-        boolean wasRunning;
-        synchronized (this) {
-            if (state == QUEUED) {
-                state = CANCELLED;
-                wasRunning = false;
-            } else if (state == RUNNING) {
-                state = ABANDONED;
-                thread.interrupt();
-                wasRunning = true;
-            } else {
-                return false;
-            }
+        if (STATE.compareAndSet(this, QUEUED, CANCELLED)) {
+            cancelled = true;
+            handle.fail(error);
+            pool.removeQueued(this);
+            pool.jobFinished(this);
+            return true;
+        }
+        if (!interruptRunning(true)) {
+            return false;
         }
         cancelled = true;
         handle.fail(error);
-        if (!wasRunning) {
-            pool.removeQueued(this);
-        }
-        pool.jobFinished(this, wasRunning);
-        if (wasRunning) {
-            pool.jobAbandoned(this);
-        }
+        pool.jobFinished(this);
+        pool.jobAbandoned(this);
         return true;
     }
 
@@ -200,11 +249,7 @@ public final class Job implements TaskContext, Runnable {
 
     private void softLimitReached() {
         softLimitHit = true;
-        synchronized (this) {
-            if (state == RUNNING) {
-                thread.interrupt();
-            }
-        }
+        interruptRunning(false);
     }
 
     private String softLimitMessage() {

@@ -1,5 +1,7 @@
 package org.celeriac.pool.spi;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,7 +25,17 @@ public final class PoolTaskHandle implements TaskHandle {
     private final TaskRequest request;
     private final AbstractPool pool;
     private final CompletableFuture<Object> future = new CompletableFuture<>();
+    /** PENDING -> STARTED -> final, or PENDING -> final; changed by CAS, and set final before the future completes. */
     private volatile TaskState state = TaskState.PENDING;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(PoolTaskHandle.class, "state", TaskState.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private volatile String workerId;
 
     PoolTaskHandle(TaskRequest request, AbstractPool pool) {
@@ -69,31 +81,42 @@ public final class PoolTaskHandle implements TaskHandle {
     /** Marks the task as running on {@code worker}; ignored once the handle is complete. */
     public void markStarted(String worker) {
         this.workerId = worker;
-        if (!future.isDone()) {
-            state = TaskState.STARTED;
+        if (STATE.compareAndSet(this, TaskState.PENDING, TaskState.STARTED)) {
+            pool.taskStarted(this);
         }
-        pool.taskStarted(this);
     }
 
     /** Completes with the task's result; {@code false} if already complete. */
     public boolean succeed(Object value) {
-        if (!future.complete(value)) {
+        if (!finish(TaskState.SUCCESS)) {
             return false;
         }
-        state = TaskState.SUCCESS;
+        future.complete(value);
         pool.taskSucceeded(this);
         return true;
     }
 
     /** Completes with a failure; {@code false} if already complete. The state follows from the error's type. */
     public boolean fail(Throwable error) {
-        TaskState finalState = stateFor(error);
-        if (!future.completeExceptionally(error)) {
+        if (!finish(stateFor(error))) {
             return false;
         }
-        state = finalState;
+        future.completeExceptionally(error);
         pool.taskFailed(this, error);
         return true;
+    }
+
+    /** Moves to a final state; only the first caller succeeds. */
+    private boolean finish(TaskState finalState) {
+        for (;;) {
+            TaskState s = state;
+            if (s.isDone()) {
+                return false;
+            }
+            if (STATE.compareAndSet(this, s, finalState)) {
+                return true;
+            }
+        }
     }
 
     private static TaskState stateFor(Throwable error) {

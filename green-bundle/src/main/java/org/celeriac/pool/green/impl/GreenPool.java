@@ -13,6 +13,7 @@ import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;
 import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -109,12 +110,19 @@ public final class GreenPool extends InProcessPool {
 
     /** The body of a virtual thread: runs jobs while the queue has some, holding one slot. */
     private void runFrom(Job first) {
-        Job job = first;
-        while (job != null) {
-            if (!job.execute()) {
-                return; // abandoned: jobAbandoned() already gave the slot back
+        WorkerSlot slot = openSlot(Thread.currentThread().getName());
+        try {
+            Job job = first;
+            while (job != null) {
+                slot.begin(job);
+                if (!job.execute()) {
+                    return; // abandoned: jobAbandoned() already gave the slot back
+                }
+                slot.end();
+                job = nextOrRelease();
             }
-            job = nextOrRelease();
+        } finally {
+            closeSlot(slot);
         }
     }
 
@@ -143,6 +151,16 @@ public final class GreenPool extends InProcessPool {
             drained.add(j);
         }
         return drained;
+    }
+
+    @Override
+    protected Job findQueued(String taskId) {
+        for (Job job : queue) {
+            if (job.request().id().equals(taskId)) {
+                return job;
+            }
+        }
+        return null;
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;
 import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -28,6 +29,7 @@ import org.osgi.service.component.annotations.ServiceScope;
         "pool.name=solo", "pool.green:Boolean=false", "pool.signal.safe:Boolean=true", "service.ranking:Integer=10"})
 public final class SoloPool extends InProcessPool {
     private final ReentrantLock turn = new ReentrantLock(true);
+    private WorkerSlot slot;
 
     @Activate
     public SoloPool(@Reference PoolEnvironment env) {
@@ -56,13 +58,16 @@ public final class SoloPool extends InProcessPool {
             throw new IllegalArgumentException("pool 'solo' runs one task at a time; concurrency must be 0 or 1, was "
                     + config.concurrency());
         }
+        slot = openSlot("solo");
     }
 
     @Override
     protected void dispatch(Job job) {
         turn.lock();
         try {
+            slot.begin(job);
             job.execute();
+            slot.end();
         } finally {
             turn.unlock();
         }
@@ -71,6 +76,11 @@ public final class SoloPool extends InProcessPool {
     @Override
     protected List<Job> drainQueue() {
         return List.of(); // nothing waits inside the pool: callers wait in applyAsync, already accepted
+    }
+
+    @Override
+    protected Job findQueued(String taskId) {
+        return null; // callers waiting for their turn are not queued in the pool; terminate() still stops them
     }
 
     @Override

@@ -15,6 +15,7 @@ import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;
 import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -73,17 +74,50 @@ public final class ThreadsPool extends InProcessPool {
         synchronized (this) {
             concurrency = n;
         }
-        executor = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threadFactory());
+        executor = new SlotTrackingExecutor(n, threadFactory());
     }
 
-    private static ThreadFactory threadFactory() {
+    private ThreadFactory threadFactory() {
         int instance = INSTANCES.incrementAndGet();
         AtomicInteger count = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "celeriac-threads-" + instance + "-" + count.incrementAndGet());
-            t.setDaemon(true); // a task that ignores interrupts must not keep the JVM alive at shutdown
-            return t;
-        };
+        return r -> new WorkerThread(r, "celeriac-threads-" + instance + "-" + count.incrementAndGet());
+    }
+
+    /** A pool thread with its {@link WorkerSlot}, registered for as long as the thread lives. */
+    private final class WorkerThread extends Thread {
+        private final WorkerSlot slot;
+
+        WorkerThread(Runnable r, String name) {
+            super(r, name);
+            setDaemon(true); // a task that ignores interrupts must not keep the JVM alive at shutdown
+            slot = openSlot(name);
+        }
+
+        @Override
+        public void run() {
+            try {
+                super.run();
+            } finally {
+                closeSlot(slot);
+            }
+        }
+    }
+
+    /** Marks each job as its thread's current one, so terminateJob and stats find it without a shared map. */
+    private static final class SlotTrackingExecutor extends ThreadPoolExecutor {
+        SlotTrackingExecutor(int n, ThreadFactory factory) {
+            super(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
+        }
+
+        @Override
+        protected void beforeExecute(Thread t, Runnable r) {
+            ((WorkerThread) t).slot.begin((Job) r);
+        }
+
+        @Override
+        protected void afterExecute(Runnable r, Throwable t) {
+            ((WorkerThread) Thread.currentThread()).slot.end();
+        }
     }
 
     @Override
@@ -100,6 +134,16 @@ public final class ThreadsPool extends InProcessPool {
             jobs.add((Job) r);
         }
         return jobs;
+    }
+
+    @Override
+    protected Job findQueued(String taskId) {
+        for (Runnable r : executor.getQueue()) {
+            if (r instanceof Job job && job.request().id().equals(taskId)) {
+                return job;
+            }
+        }
+        return null;
     }
 
     @Override

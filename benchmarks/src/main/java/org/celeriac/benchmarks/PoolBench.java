@@ -1,0 +1,218 @@
+package org.celeriac.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.celeriac.pool.api.BasePool;
+import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.api.Task;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.green.impl.GreenPool;
+import org.celeriac.pool.solo.impl.SoloPool;
+import org.celeriac.pool.spi.MapTaskRegistry;
+import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.threads.impl.ThreadsPool;
+
+/**
+ * The in-process pools against their raw JDK equivalents, measured in the same run, so that the ratios
+ * hold on a noisy machine even when the absolute figures do not.
+ *
+ * <ul>
+ *   <li>dispatch: N no-op tasks submitted from one thread and awaited; threads vs {@code ThreadPoolExecutor}
+ *       with {@code CompletableFuture} results, green vs a virtual-thread-per-task executor;</li>
+ *   <li>solo: the cost of {@code applyAsync} over a direct {@code Task.call}, per task;</li>
+ *   <li>green scale: 100 000 (and, without {@code --quick}, 1 000 000) tasks each sleeping 1 s, all in flight
+ *       at once: wall time and peak heap against as many raw virtual threads.</li>
+ * </ul>
+ * Usage: {@code bin/bench [--quick]}. Prints a Markdown table and writes JSON to {@code benchmarks/results/}.
+ */
+public final class PoolBench {
+    private static final Task NOOP = (ctx, args, kwargs) -> null;
+    private static final Task SLEEP_1S = (ctx, args, kwargs) -> {
+        Thread.sleep(1000);
+        return null;
+    };
+
+    private final boolean quick;
+    private final PoolEnvironment env = PoolEnvironment.of(new MapTaskRegistry().register("noop", NOOP).register("sleep", SLEEP_1S));
+    private final List<Result> results = new ArrayList<>();
+
+    private PoolBench(boolean quick) {
+        this.quick = quick;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        PoolBench bench = new PoolBench(quick);
+        System.out.printf("Celeriac in-process pool benchmark (%s mode), JDK %s, %d CPUs%n%n",
+                quick ? "quick" : "full", Runtime.version(), Runtime.getRuntime().availableProcessors());
+        bench.dispatch();
+        bench.soloOverhead();
+        bench.greenScale(quick ? 20_000 : 100_000, "≤ 1.3x raw");
+        if (!quick) {
+            bench.greenScale(1_000_000, "completes");
+        }
+        bench.report(args.length > 0 && !args[args.length - 1].startsWith("--") ? Path.of(args[args.length - 1]) : Path.of("benchmarks/results"));
+    }
+
+    // ---- dispatch ----------------------------------------------------------------------------------------
+
+    private void dispatch() throws Exception {
+        int n = quick ? 200_000 : 2_000_000;
+        int reps = quick ? 3 : 5;
+        List<TaskRequest> requests = requests("noop", n);
+
+        ThreadPoolExecutor raw = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        long rawTpe = Measure.bestNanos(2, reps, () -> rawRun(n, r -> CompletableFuture.supplyAsync(() -> null, raw)));
+        raw.shutdown();
+        long threads = timePool(new ThreadsPool(env), PoolConfig.ofConcurrency(2), requests, reps);
+        results.add(new Result("dispatch: threads(2) vs TPE(2)+CF", "tasks/s", rate(n, threads), rate(n, rawTpe),
+                "ThreadPoolExecutor(2)", true, "≥ 0.5x raw"));
+
+        try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
+            long rawVt = Measure.bestNanos(2, reps, () -> rawRun(n, r -> CompletableFuture.supplyAsync(() -> null, vt)));
+            long green = timePool(new GreenPool(env), PoolConfig.DEFAULTS, requests, reps);
+            results.add(new Result("dispatch: green(1000) vs VT-per-task+CF", "tasks/s", rate(n, green), rate(n, rawVt),
+                    "newVirtualThreadPerTaskExecutor", true, "≥ 0.5x raw"));
+        }
+    }
+
+    private static long rawRun(int n, Function<Integer, CompletableFuture<Object>> submit) {
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Object>[] fs = new CompletableFuture[n];
+        for (int i = 0; i < n; i++) {
+            fs[i] = submit.apply(i);
+        }
+        for (CompletableFuture<Object> f : fs) {
+            f.join();
+        }
+        return fs.length;
+    }
+
+    private static long timePool(BasePool pool, PoolConfig config, List<TaskRequest> requests, int reps) throws Exception {
+        pool.start(config);
+        try {
+            return Measure.bestNanos(2, reps, () -> {
+                TaskHandle[] hs = new TaskHandle[requests.size()];
+                for (int i = 0; i < hs.length; i++) {
+                    hs[i] = pool.applyAsync(requests.get(i));
+                }
+                for (TaskHandle h : hs) {
+                    h.await(Duration.ofMinutes(1));
+                }
+                return hs.length;
+            });
+        } finally {
+            pool.terminate();
+        }
+    }
+
+    private static List<TaskRequest> requests(String task, int n) {
+        List<TaskRequest> rs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            rs.add(TaskRequest.of(task));
+        }
+        return rs;
+    }
+
+    private static double rate(int n, long nanos) {
+        return n * 1e9 / nanos;
+    }
+
+    // ---- solo --------------------------------------------------------------------------------------------
+
+    private void soloOverhead() throws Exception {
+        int n = quick ? 500_000 : 5_000_000;
+        List<TaskRequest> requests = requests("noop", n);
+        long direct = Measure.bestNanos(2, 5, () -> {
+            long sink = 0;
+            for (TaskRequest r : requests) {
+                sink += NOOP.call(null, r.args(), r.kwargs()) == null ? 1 : 0;
+            }
+            return sink;
+        });
+        SoloPool solo = new SoloPool(env);
+        solo.start(PoolConfig.DEFAULTS);
+        long pooled = Measure.bestNanos(2, 5, () -> {
+            long sink = 0;
+            for (TaskRequest r : requests) {
+                sink += solo.applyAsync(r).state().ordinal();
+            }
+            return sink;
+        });
+        solo.terminate();
+        double perTask = (double) pooled / n;
+        double perCall = (double) direct / n;
+        results.add(new Result("solo: ns per task vs direct Task.call", "ns", perTask, perCall, "direct call", false,
+                String.format(java.util.Locale.ROOT, "overhead %.0f ns < 100 ns", perTask - perCall)));
+    }
+
+    // ---- green scale -------------------------------------------------------------------------------------
+
+    private void greenScale(int n, String target) throws Exception {
+        Measure.resetPeakHeap();
+        long t0 = System.nanoTime();
+        List<Thread> threads = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        long rawWall = System.nanoTime() - t0;
+        long rawHeap = Measure.peakHeapBytes();
+        threads = null;
+
+        List<TaskRequest> requests = requests("sleep", n);
+        GreenPool green = new GreenPool(env);
+        green.start(PoolConfig.ofConcurrency(n));
+        Measure.resetPeakHeap();
+        t0 = System.nanoTime();
+        TaskHandle[] hs = new TaskHandle[n];
+        for (int i = 0; i < n; i++) {
+            hs[i] = green.applyAsync(requests.get(i));
+        }
+        for (TaskHandle h : hs) {
+            h.await(Duration.ofMinutes(5));
+        }
+        long wall = System.nanoTime() - t0;
+        long heap = Measure.peakHeapBytes();
+        green.terminate();
+        String label = String.format("green: %,d tasks sleeping 1 s", n);
+        results.add(new Result(label + ", wall", "s", wall / 1e9, rawWall / 1e9, "raw virtual threads", false, target));
+        results.add(new Result(label + ", peak heap", "MB", heap / 1e6, rawHeap / 1e6, "raw virtual threads", false, target));
+    }
+
+    // ---- report ------------------------------------------------------------------------------------------
+
+    private void report(Path dir) throws IOException {
+        System.out.println(Result.header());
+        results.forEach(r -> System.out.println(r.row()));
+        Files.createDirectories(dir);
+        String json = "{\"when\":\"" + Instant.now() + "\",\"jdk\":\"" + Runtime.version() + "\",\"cpus\":"
+                + Runtime.getRuntime().availableProcessors() + ",\"mode\":\"" + (quick ? "quick" : "full")
+                + "\",\"results\":[\n" + results.stream().map(Result::json).collect(Collectors.joining(",\n")) + "\n]}\n";
+        Path file = dir.resolve("in-process-" + (quick ? "quick" : "full") + ".json");
+        Files.writeString(file, json);
+        System.out.println("\nwritten: " + file);
+    }
+}

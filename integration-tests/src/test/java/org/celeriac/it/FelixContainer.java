@@ -33,15 +33,15 @@ import org.osgi.framework.wiring.FrameworkWiring;
  */
 final class FelixContainer implements AutoCloseable {
     static final String HOST_PACKAGES = "org.celeriac.pool.api;version=1.0.0,org.celeriac.pool.spi;version=1.0.0,"
-            + "org.osgi.service.event;version=1.4.1";
+            + "org.celeriac.worker.api;version=1.0.0,org.osgi.service.event;version=1.4.1,org.osgi.service.cm;version=1.6.1";
 
     private final Framework framework;
     private final Path storage;
     private final List<Bundle> installed = new ArrayList<>();
 
-    private FelixContainer(boolean host) throws Exception {
+    private FelixContainer(boolean host, Map<String, String> extra) throws Exception {
         storage = Files.createTempDirectory("celeriac-felix-");
-        Map<String, String> config = new HashMap<>();
+        Map<String, String> config = new HashMap<>(extra);
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         if (host) {
@@ -55,7 +55,12 @@ final class FelixContainer implements AutoCloseable {
 
     /** Starts a framework and installs and starts every bundle jar in {@code target/bundles}. */
     static FelixContainer start(boolean host) throws Exception {
-        FelixContainer c = new FelixContainer(host);
+        return start(host, Map.of());
+    }
+
+    /** As {@link #start(boolean)}, with extra framework properties. */
+    static FelixContainer start(boolean host, Map<String, String> properties) throws Exception {
+        FelixContainer c = new FelixContainer(host, properties);
         try {
             c.installAll(bundleDir());
         } catch (Exception | Error e) {
@@ -85,6 +90,17 @@ final class FelixContainer implements AutoCloseable {
                 b.start();
             }
         }
+    }
+
+    /** A bundle jar that is built but not installed at start (see the pom's extra-bundles). */
+    static Path extraBundle(String fileName) {
+        return Paths.get(System.getProperty("celeriac.extra.bundles")).resolve(fileName);
+    }
+
+    Bundle install(Path jar) throws BundleException {
+        Bundle b = context().installBundle(jar.toUri().toString());
+        b.start();
+        return b;
     }
 
     BundleContext context() {

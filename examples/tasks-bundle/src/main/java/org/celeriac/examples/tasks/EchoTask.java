@@ -1,5 +1,6 @@
 package org.celeriac.examples.tasks;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.celeriac.pool.api.Task;
@@ -11,6 +12,12 @@ import org.osgi.service.component.annotations.Component;
 public final class EchoTask implements Task {
     @Override
     public Object call(TaskContext ctx, List<Object> args, Map<String, Object> kwargs) {
-        return kwargs.isEmpty() ? args : Map.of("args", args, "kwargs", kwargs);
+        if (kwargs.isEmpty()) {
+            return args;
+        }
+        Map<String, Object> both = new LinkedHashMap<>();
+        both.put("args", args);
+        both.put("kwargs", kwargs);
+        return both;
     }
 }

@@ -1,0 +1,70 @@
+package org.celeriac.worker.api;
+
+import java.util.List;
+import java.util.Optional;
+import org.celeriac.pool.api.PoolStats;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRequest;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The worker: Celery's {@code WorkController} with its pool. It runs every task on the active pool, chosen
+ * by {@code pool.name}, and switches pools at run time without losing or repeating a task. Thread-safe.
+ */
+@ProviderType
+public interface Worker {
+
+    /**
+     * Runs a task on the active pool. The returned handle is the worker's own: it survives hot-swaps and
+     * failovers (a task still queued when its pool goes away is moved to the next pool and completes there).
+     * Task problems (unknown name, failure, limits) complete the handle exceptionally; a task id that is
+     * already pending or running fails the new handle with {@link IllegalArgumentException} (no task runs twice).
+     * A request with an ETA in the future is held by the worker until then.
+     *
+     * <p>While no pool is available the call waits up to the configured {@code pool_wait_timeout}, then
+     * the handle fails with {@link org.celeriac.pool.api.PoolUnavailableException}. It never hangs.
+     *
+     * @throws IllegalStateException the worker is shutting down
+     */
+    TaskHandle submit(TaskRequest request);
+
+    /** The pools the worker can use now, ranked highest first. */
+    List<PoolDescriptor> pools();
+
+    /** The name of the active pool, or empty while none is available. */
+    Optional<String> activePool();
+
+    /**
+     * Switches to the pool named {@code name} (a primary name or an alias) with {@code concurrency} workers
+     * (0 = the configured concurrency): starts a fresh instance, routes new tasks to it, moves the old pool's
+     * queued tasks over and lets its running tasks finish there. Returns once the new pool runs.
+     *
+     * @throws IllegalArgumentException no pool has that name (the message lists the available ones), or the
+     *                                  pool refuses the concurrency
+     */
+    void use(String name, int concurrency);
+
+    /** Statistics of the active pool. @throws org.celeriac.pool.api.PoolUnavailableException none is active */
+    PoolStats stats();
+
+    /** Grows the active pool; see {@link org.celeriac.pool.api.BasePool#grow(int)}. */
+    void grow(int n);
+
+    /** Shrinks the active pool; see {@link org.celeriac.pool.api.BasePool#shrink(int)}. */
+    void shrink(int n);
+
+    /**
+     * Restarts the active pool: with {@link org.celeriac.pool.api.PoolCapability#RESTART} in place (rolling),
+     * otherwise by hot-swapping to a fresh instance of the same pool. Loses nothing.
+     */
+    void restart();
+
+    /** Terminates a task (revoke with terminate): @return whether it was found pending or running. */
+    boolean terminate(String taskId);
+
+    /** The handle of a pending, running or recently finished task. */
+    Optional<TaskHandle> task(String taskId);
+
+    /** Pending and running tasks, then the most recently finished ones (bounded), newest first. */
+    List<TaskHandle> tasks();
+}

@@ -1,0 +1,126 @@
+package org.celeriac.worker.impl;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.celeriac.pool.api.BasePool;
+import org.celeriac.pool.api.TaskExpiredException;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.TaskRequeuedException;
+import org.celeriac.pool.api.TaskState;
+import org.celeriac.pool.api.TaskTerminatedException;
+
+/**
+ * The handle the worker gives out. Unlike a pool's handle it outlives pools: it is attached to one pool
+ * handle at a time, and when that pool hands the task back ({@link TaskRequeuedException}), the worker
+ * attaches it to the next pool. It completes exactly once, with the outcome of the pool that ran the task.
+ */
+final class WorkerTaskHandle implements TaskHandle {
+    private final TaskRequest request;
+    private final WorkerImpl worker;
+    private final CompletableFuture<Object> future = new CompletableFuture<>();
+    private volatile TaskHandle poolHandle;
+    private volatile BasePool pool;
+    private volatile TaskState finalState;
+
+    WorkerTaskHandle(TaskRequest request, WorkerImpl worker) {
+        this.request = request;
+        this.worker = worker;
+    }
+
+    @Override
+    public TaskRequest request() {
+        return request;
+    }
+
+    /** The pool the task was last handed to, or {@code null} while it waits for one. */
+    BasePool pool() {
+        return pool;
+    }
+
+    /** Hands the task to {@code handle} of {@code owner}; its outcome completes this handle unless it is a requeue. */
+    void attach(BasePool owner, TaskHandle handle) {
+        this.pool = owner;
+        this.poolHandle = handle;
+        handle.result().whenComplete((value, error) -> {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof TaskRequeuedException) {
+                return; // whoever drained it routes it again
+            }
+            if (cause == null) {
+                complete(TaskState.SUCCESS, value, null);
+            } else {
+                complete(handle.state(), null, cause);
+            }
+        });
+    }
+
+    /** Completes the handle; {@code false} if it was complete already. */
+    boolean complete(TaskState state, Object value, Throwable error) {
+        TaskState s = state.isDone() && state != TaskState.REQUEUED ? state : error == null ? TaskState.SUCCESS
+                : error instanceof TaskTerminatedException || error instanceof TaskExpiredException ? TaskState.REVOKED
+                : TaskState.FAILURE;
+        synchronized (this) {
+            if (finalState != null) {
+                return false;
+            }
+            finalState = s;
+        }
+        if (error == null) {
+            future.complete(value);
+        } else {
+            future.completeExceptionally(error);
+        }
+        worker.finished(this);
+        return true;
+    }
+
+    boolean isDone() {
+        return finalState != null;
+    }
+
+    @Override
+    public TaskState state() {
+        TaskState s = finalState;
+        if (s != null) {
+            return s;
+        }
+        TaskHandle h = poolHandle;
+        if (h == null) {
+            return TaskState.PENDING;
+        }
+        TaskState ps = h.state();
+        return ps.isDone() ? TaskState.PENDING : ps; // requeued or about to complete here
+    }
+
+    @Override
+    public String workerId() {
+        TaskHandle h = poolHandle;
+        return h == null ? null : h.workerId();
+    }
+
+    @Override
+    public CompletionStage<Object> result() {
+        return future.minimalCompletionStage();
+    }
+
+    @Override
+    public Object await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
+        return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public boolean terminate() {
+        return worker.terminate(request.id());
+    }
+
+    @Override
+    public String toString() {
+        return request.name() + "[" + request.id() + "] " + state();
+    }
+}

@@ -47,6 +47,9 @@ final class FelixContainer implements AutoCloseable {
         if (host) {
             config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, HOST_PACKAGES);
         }
+        // FileInstall polls every 2 s by default and waits out a poll when the framework stops.
+        config.putIfAbsent("felix.fileinstall.dir", storage.resolve("deploy").toString());
+        config.putIfAbsent("felix.fileinstall.poll", "100");
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi FrameworkFactory on the class path"));
         framework = factory.newFramework(config);

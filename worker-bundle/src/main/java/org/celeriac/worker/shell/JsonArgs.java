@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Turns what the Gogo shell passes to {@code celeriac:send} into a task's {@code args} and {@code kwargs}.
  * Users type JSON ({@code '[2, 3]'}, {@code '{"x": 1}'}); Gogo may also hand over its own list or map
- * literals ({@code [2 3]}), whose elements arrive as strings and are read as JSON scalars where they are one.
+ * literals ({@code [2,3]} arrives as one element "2,3", {@code [2 3]} as "2" and "3"); those are rejoined
+ * and read as a JSON array, or else element by element, each a JSON scalar where it reads as one.
  */
 final class JsonArgs {
     static final ObjectMapper MAPPER = new ObjectMapper();
@@ -41,6 +42,15 @@ final class JsonArgs {
                 return MAPPER.readValue(text.toString(), Object.class);
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException(what + " is not valid JSON: " + text + " (" + e.getOriginalMessage() + ")");
+            }
+        }
+        if (value instanceof List<?> list && list.stream().allMatch(o -> o instanceof CharSequence)) {
+            // Gogo reads [2,3] as one element "2,3" and [2 3] as "2", "3": rejoin and read them as JSON.
+            String joined = "[" + String.join(",", list.stream().map(Object::toString).toList()) + "]";
+            try {
+                return MAPPER.readValue(joined, Object.class);
+            } catch (JsonProcessingException e) {
+                // not JSON as a whole (e.g. bare words): read element by element below
             }
         }
         if (value instanceof List<?> list) {

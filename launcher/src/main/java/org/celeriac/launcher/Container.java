@@ -1,0 +1,107 @@
+package org.celeriac.launcher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.stream.Stream;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
+
+/**
+ * The embedded framework: configured from the launcher's options, provisioned from {@code bundle/}, with
+ * FileInstall watching the deploy folder. Start, stop and wait: nothing else.
+ */
+final class Container {
+    /** Must outlast the worker's shutdown grace (30 s by default) so running tasks can finish. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path home;
+    private final Path deploy;
+    private final boolean shell;
+    private final String pool;
+    private final Integer concurrency;
+    private Framework framework;
+
+    Container(Path home, Path deploy, boolean shell, String pool, Integer concurrency) {
+        this.home = home;
+        this.deploy = deploy;
+        this.shell = shell;
+        this.pool = pool;
+        this.concurrency = concurrency;
+    }
+
+    void start() throws BundleException, IOException {
+        Map<String, String> config = new HashMap<>();
+        config.put(Constants.FRAMEWORK_STORAGE, home.resolve("cache").toString());
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        config.put("felix.fileinstall.dir", deploy.toAbsolutePath().toString());
+        config.put("felix.fileinstall.poll", "1000");
+        config.put("felix.fileinstall.noInitialDelay", "true");
+        config.put("felix.fileinstall.log.level", "2");
+        config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "3");
+        config.put("gosh.args", "--nointeractive"); // no gosh_profile banner games; the console still reads stdin
+        if (pool != null && !pool.isBlank()) {
+            config.put("celeriac.worker.pool", pool.trim());
+        }
+        if (concurrency != null) {
+            config.put("celeriac.worker.concurrency", concurrency.toString());
+        }
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));
+        framework = factory.newFramework(config);
+        framework.init();
+        BundleContext ctx = framework.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        try (Stream<Path> jars = Files.list(home.resolve("bundle"))) {
+            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                if (!shell && jar.getFileName().toString().contains("gogo.shell")) {
+                    continue; // headless: the commands stay available to -c and to bundles, the console does not
+                }
+                installed.add(ctx.installBundle(jar.toUri().toString()));
+            }
+        }
+        for (Bundle b : installed) {
+            b.adapt(BundleStartLevel.class).setStartLevel(startLevel(b));
+        }
+        framework.start();
+        for (Bundle b : installed) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                b.start();
+            }
+        }
+    }
+
+    /**
+     * Start levels order the shutdown: the framework stops the highest level first, so the worker (3)
+     * finishes its running tasks while the pools (2) and SCR, Config Admin and the rest (1) still run.
+     */
+    private static int startLevel(Bundle b) {
+        String bsn = String.valueOf(b.getSymbolicName());
+        return bsn.equals("org.celeriac.worker") ? 3 : bsn.startsWith("org.celeriac.") ? 2 : 1;
+    }
+
+    BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    /** Stops the framework: bundles stop in reverse order; the worker finishes its running tasks first. */
+    void stop() throws BundleException, InterruptedException {
+        framework.stop();
+        framework.waitForStop(STOP_TIMEOUT.toMillis());
+    }
+
+    void awaitStop() throws InterruptedException {
+        framework.waitForStop(0);
+    }
+}

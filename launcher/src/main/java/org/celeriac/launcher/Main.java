@@ -1,0 +1,86 @@
+package org.celeriac.launcher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code celeriac}: starts an embedded Apache Felix with the shipped bundles, watches the deploy folder for
+ * bundles and configurations, and opens the Gogo shell (or runs headless). SIGTERM or Ctrl-C stop it the
+ * one documented way: accept nothing new, let running tasks finish within the grace period, exit 0.
+ */
+@Command(name = "celeriac", mixinStandardHelpOptions = true, version = "Celeriac 0.1.0",
+        description = "Run a Celeriac worker: Celery's execution pools in an embedded OSGi (Apache Felix) container.",
+        footer = {"", "Environment: CELERIAC_POOL, CELERIAC_CONCURRENCY (defaults for --pool, --concurrency),",
+                "CELERIAC_CUSTOM_WORKER_POOL=<bundle-symbolic-name>:<class> (registers pool.name=custom)."})
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--pool", defaultValue = "${env:CELERIAC_POOL}",
+            description = "pool.name to run tasks on: prefork, threads, green (gevent, eventlet), solo, or any installed pool. "
+                    + "Default: the worker's configuration (prefork, or the highest-ranking pool installed).")
+    String pool;
+
+    @Option(names = "--concurrency", defaultValue = "${env:CELERIAC_CONCURRENCY}",
+            description = "workers of the pool; 0 = the pool's default (one per CPU; green: 1000).")
+    Integer concurrency;
+
+    @Option(names = "--home", defaultValue = "${sys:celeriac.home}",
+            description = "the distribution directory (bundle/, deploy/, conf/); set by bin/celeriac.")
+    Path home;
+
+    @Option(names = "--deploy-dir", description = "folder watched for bundles (.jar) and configurations (.cfg, .config). Default: <home>/deploy")
+    Path deployDir;
+
+    @Option(names = "--no-shell", description = "run headless: no interactive Gogo shell.")
+    boolean noShell;
+
+    @Option(names = {"-c", "--command"}, description = "a Gogo command to run once the container is up (repeatable), "
+            + "e.g. -c 'celeriac:send add [2,3]'; its output goes to stdout.")
+    List<String> commands = new ArrayList<>();
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        int code = cli.execute(args);
+        if (code != 0 || cli.isUsageHelpRequested() || cli.isVersionHelpRequested()) {
+            System.exit(code);
+        }
+        // code 0 from call(): the container has stopped; exit explicitly (non-daemon threads of bundles).
+        System.exit(0);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (concurrency != null && concurrency < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--concurrency must be >= 0 (0 = the pool's default), was " + concurrency);
+        }
+        if (home == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--home is not set: run through bin/celeriac, or pass the distribution directory");
+        }
+        Path bundles = home.resolve("bundle");
+        if (!Files.isDirectory(bundles)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "no bundle/ folder in " + home + ": --home must be a Celeriac distribution");
+        }
+        Path deploy = deployDir != null ? deployDir : home.resolve("deploy");
+        Files.createDirectories(deploy);
+        Container container = new Container(home, deploy, !noShell, pool, concurrency);
+        container.start();
+        Shutdown.onSignals(container);
+        if (!commands.isEmpty()) {
+            GogoCommands gogo = new GogoCommands(container.context());
+            for (String command : commands) {
+                System.out.println(gogo.execute(command));
+            }
+            System.out.flush();
+        }
+        container.awaitStop();
+        return 0;
+    }
+}

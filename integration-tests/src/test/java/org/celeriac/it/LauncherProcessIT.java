@@ -1,0 +1,124 @@
+package org.celeriac.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The distribution run the way a user runs it: a separate JVM, stopped with SIGTERM. */
+class LauncherProcessIT {
+    private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    @TempDir
+    Path deploy;
+
+    private static List<String> command(String... args) {
+        Path dist = Paths.get(System.getProperty("celeriac.dist"));
+        assertTrue(Files.isRegularFile(dist.resolve("lib/celeriac-launcher.jar")), "no distribution in " + dist);
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        if (Runtime.version().feature() >= 24) {
+            cmd.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        cmd.addAll(List.of("-Dceleriac.home=" + dist,
+                "-Djava.util.logging.config.file=" + dist.resolve("conf/logging.properties"),
+                "-cp", dist.resolve("lib") + "/*", "org.celeriac.launcher.Main"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private final List<Thread> readers = new ArrayList<>();
+
+    /** Collects a stream's lines on a daemon thread. */
+    private BlockingQueue<String> lines(java.io.InputStream in, StringBuilder all) {
+        BlockingQueue<String> queue = new LinkedBlockingQueue<>();
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    synchronized (all) {
+                        all.append(line).append('\n');
+                    }
+                    queue.add(line);
+                }
+            } catch (IOException e) {
+                // process gone
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        readers.add(t);
+        return queue;
+    }
+
+    @Test
+    void headlessWorkerFinishesRunningTasksOnSigtermAndExitsZero() throws Exception {
+        int tasks = 6;
+        List<String> args = new ArrayList<>(List.of("--no-shell", "--deploy-dir", deploy.toString(), "--pool", "threads",
+                "--concurrency", "2"));
+        for (int i = 0; i < tasks; i++) {
+            args.addAll(List.of("-c", "celeriac:send sleep [1.5]"));
+        }
+        // One stream: Gogo's ThreadIO may route a thread's System.err to stdout, and order helps reading.
+        Process p = new ProcessBuilder(command(args.toArray(String[]::new))).redirectErrorStream(true).start();
+        StringBuilder err = new StringBuilder();
+        BlockingQueue<String> stdout = lines(p.getInputStream(), err);
+        try {
+            List<String> ids = new ArrayList<>();
+            while (ids.size() < tasks) {
+                String line = stdout.poll(60, TimeUnit.SECONDS);
+                assertTrue(line != null, "the launcher printed " + ids.size() + " task ids within 60 s; stderr:\n" + err);
+                if (UUID.matcher(line.trim()).matches()) {
+                    ids.add(line.trim());
+                }
+            }
+            p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the streams we read
+            assertTrue(p.waitFor(90, TimeUnit.SECONDS), "the launcher did not exit after SIGTERM");
+            for (Thread reader : readers) {
+                reader.join(10_000); // drain what the process wrote before it exited
+            }
+            String log;
+            synchronized (err) {
+                log = err.toString();
+            }
+            assertEquals(0, p.exitValue(), "exit status; stderr:\n" + log);
+            Matcher accepted = Pattern.compile("letting (\\d+) accepted task\\(s\\) finish").matcher(log);
+            assertTrue(accepted.find(), "no graceful shutdown in:\n" + log);
+            int inFlight = Integer.parseInt(accepted.group(1));
+            assertTrue(inFlight >= 1, "SIGTERM arrived while tasks ran: " + log);
+            assertTrue(log.contains("worker stopped: " + inFlight + " task(s) finished during shutdown, 0 cut off"),
+                    "every task that was running or queued finished:\n" + log);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void badOptionsGiveAClearErrorAndExitNonZero() throws Exception {
+        Process p = new ProcessBuilder(command("--concurrency", "-3", "--no-shell", "--deploy-dir", deploy.toString()))
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), output);
+        assertTrue(output.contains("--concurrency must be >= 0"), output);
+
+        Process help = new ProcessBuilder(command("--help")).redirectErrorStream(true).start();
+        String usage = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(help.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, help.exitValue());
+        assertTrue(usage.contains("--pool") && usage.contains("--deploy-dir") && usage.contains("CELERIAC_CUSTOM_WORKER_POOL"), usage);
+    }
+}

@@ -91,8 +91,8 @@ public final class PoolTaskHandle implements TaskHandle {
         if (!finish(TaskState.SUCCESS)) {
             return false;
         }
+        pool.taskSucceeded(this); // counted before anyone waiting on the result can read the stats
         future.complete(value);
-        pool.taskSucceeded(this);
         return true;
     }
 
@@ -101,8 +101,8 @@ public final class PoolTaskHandle implements TaskHandle {
         if (!finish(stateFor(error))) {
             return false;
         }
-        future.completeExceptionally(error);
         pool.taskFailed(this, error);
+        future.completeExceptionally(error);
         return true;
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -104,6 +105,52 @@ class LauncherProcessIT {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /** Runs the launcher headless with {@code env}, the given -c commands, and stops it; returns its output. */
+    private String runHeadless(Map<String, String> env, String... commands) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--no-shell", "--deploy-dir", deploy.toString(), "--pool", "threads"));
+        for (String c : commands) {
+            args.addAll(List.of("-c", c));
+        }
+        args.addAll(List.of("-c", "echo END-OF-COMMANDS"));
+        ProcessBuilder pb = new ProcessBuilder(command(args.toArray(String[]::new))).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        StringBuilder all = new StringBuilder();
+        BlockingQueue<String> out = lines(p.getInputStream(), all);
+        try {
+            for (String line; !(line = out.poll(60, TimeUnit.SECONDS)).contains("END-OF-COMMANDS"); ) {
+                // read until the commands ran
+            }
+            p.toHandle().destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            for (Thread reader : readers) {
+                reader.join(10_000);
+            }
+            synchronized (all) {
+                return all.toString();
+            }
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theCustomPoolVariableRegistersAPoolOrExplainsWhatIsWrong() throws Exception {
+        Path dist = Paths.get(System.getProperty("celeriac.dist"));
+        Files.copy(dist.resolve("examples/celeriac-example-forkjoin.jar"), deploy.resolve("forkjoin.jar"));
+        String good = runHeadless(Map.of("CELERIAC_CUSTOM_WORKER_POOL",
+                        "org.celeriac.example-forkjoin:org.celeriac.examples.forkjoin.ForkJoinPoolService"),
+                "celeriac:use custom", "x = celeriac:send add [20,22]", "sleep 500", "celeriac:result $x");
+        assertTrue(good.contains("using pool forkjoin"), good);
+        assertTrue(good.contains("SUCCESS 42"), good);
+
+        String bad = runHeadless(Map.of("CELERIAC_CUSTOM_WORKER_POOL", "org.celeriac.example-forkjoin:no.Such"),
+                "x = celeriac:send add [1,1]", "sleep 500", "celeriac:result $x");
+        assertTrue(bad.contains("CELERIAC_CUSTOM_WORKER_POOL='org.celeriac.example-forkjoin:no.Such'")
+                && bad.contains("has no class no.Such"), bad);
+        assertTrue(bad.contains("SUCCESS 2"), "the worker keeps running on its pool: " + bad);
     }
 
     @Test

@@ -1,0 +1,259 @@
+package org.celeriac.pool.prefork.child;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.celeriac.pool.api.SoftTimeLimitExceededException;
+import org.celeriac.pool.api.Task;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.prefork.protocol.Frame;
+import org.celeriac.pool.prefork.protocol.FrameCodec;
+import org.celeriac.pool.prefork.protocol.Json;
+import org.celeriac.pool.prefork.protocol.ProtocolException;
+
+/**
+ * A prefork child: connects to the worker's private socket, proves its secret, loads the task bundles,
+ * says {@code WORKER_UP}, then runs the tasks it is sent one after another on its task thread, answering
+ * each with a RESULT frame. It exits when told to (SHUTDOWN, after its queued tasks), and at once when
+ * the worker's socket closes, so that a dead worker never leaves orphans behind.
+ *
+ * <p>Usage: {@code ChildMain <socket> <index> <task-bundle.jar>...} with the secret in the environment
+ * variable {@value #SECRET_ENV}; or {@code ChildMain --train <task-bundle.jar>...}, which loads and
+ * exercises everything once and exits (to record a class-data/AOT cache).
+ */
+public final class ChildMain {
+    public static final String SECRET_ENV = "CELERIAC_CHILD_SECRET";
+    public static final String MAX_FRAME_ENV = "CELERIAC_MAX_FRAME_BYTES";
+    public static final String REPORT_RSS_ENV = "CELERIAC_REPORT_RSS";
+    private static final Frame STOP = new Frame(Frame.SHUTDOWN, 0, new byte[0]);
+
+    private final SocketChannel channel;
+    private final FrameCodec codec;
+    private final Map<String, Task> tasks;
+    private final String pid = Long.toString(ProcessHandle.current().pid());
+    private final boolean reportRssEveryTask = "1".equals(System.getenv(REPORT_RSS_ENV));
+    private final BlockingQueue<Frame> work = new LinkedBlockingQueue<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "soft-limit-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private long done;
+
+    private ChildMain(SocketChannel channel, FrameCodec codec, Map<String, Task> tasks) {
+        this.channel = channel;
+        this.codec = codec;
+        this.tasks = tasks;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length >= 1 && args[0].equals("--train")) {
+            train(jars(args, 1));
+            return;
+        }
+        if (args.length < 2) {
+            System.err.println("usage: ChildMain <socket> <index> <task-bundle.jar>...");
+            System.exit(2);
+        }
+        String secret = System.getenv(SECRET_ENV);
+        String maxFrame = System.getenv(MAX_FRAME_ENV);
+        FrameCodec codec = new FrameCodec(maxFrame == null ? 16 << 20 : Integer.parseInt(maxFrame));
+        SocketChannel channel;
+        try {
+            channel = SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0])));
+        } catch (IOException e) {
+            System.err.println("celeriac child " + ProcessHandle.current().pid() + ": cannot reach the worker at "
+                    + args[0] + " (" + e.getMessage() + "); exiting");
+            System.exit(1);
+            return;
+        }
+        Map<String, Object> hello = new LinkedHashMap<>();
+        hello.put("secret", secret);
+        hello.put("pid", ProcessHandle.current().pid());
+        hello.put("index", Integer.parseInt(args[1]));
+        write(channel, codec, Frame.json(Frame.HELLO, 0, Json.write(hello)));
+
+        List<String> warnings = new ArrayList<>();
+        Map<String, Task> tasks = TaskLoader.load(jars(args, 2), warnings);
+        warnings.forEach(w -> System.err.println("celeriac child " + ProcessHandle.current().pid() + ": " + w));
+        ChildMain child = new ChildMain(channel, codec, tasks);
+        write(channel, codec, Frame.json(Frame.WORKER_UP, 0, Json.write(Map.of("pid", ProcessHandle.current().pid(),
+                "tasks", List.copyOf(tasks.keySet())))));
+        Thread runner = new Thread(child::runTasks, "celeriac-child-task");
+        runner.start();
+        child.readFrames();
+    }
+
+    private static List<Path> jars(String[] args, int from) {
+        List<Path> jars = new ArrayList<>();
+        for (int i = from; i < args.length; i++) {
+            jars.add(Path.of(args[i]));
+        }
+        return jars;
+    }
+
+    /** Reads frames until the worker goes away; TASK and SHUTDOWN go to the task thread in order. */
+    private void readFrames() {
+        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        try {
+            while (channel.read(in) >= 0) {
+                in.flip();
+                codec.feed(in);
+                in.clear();
+                for (Frame f; (f = codec.next()) != null; ) {
+                    work.add(f.type() == Frame.SHUTDOWN ? STOP : f);
+                }
+            }
+        } catch (IOException | ProtocolException e) {
+            System.err.println("celeriac child " + pid + ": " + e.getMessage());
+        }
+        Runtime.getRuntime().halt(0); // the worker is gone: never outlive it
+    }
+
+    private void runTasks() {
+        try {
+            for (;;) {
+                Frame f = work.take();
+                if (f == STOP) {
+                    channel.close();
+                    Runtime.getRuntime().halt(0);
+                }
+                Map<String, Object> result = run(f);
+                done++;
+                if (reportRssEveryTask || done == 1 || done % 64 == 0) {
+                    result.put("rss", rss());
+                }
+                String json;
+                try {
+                    json = Json.write(result);
+                } catch (IllegalArgumentException e) {
+                    json = Json.write(failure("java.lang.IllegalArgumentException",
+                            "the task returned a value that is not JSON: " + e.getMessage(), ""));
+                }
+                try {
+                    write(channel, codec, Frame.json(Frame.RESULT, f.job(), json));
+                } catch (IllegalArgumentException tooBig) {
+                    write(channel, codec, Frame.json(Frame.RESULT, f.job(), Json.write(failure(
+                            "java.lang.IllegalArgumentException", "the task's result is too large: " + tooBig.getMessage(), ""))));
+                }
+            }
+        } catch (InterruptedException | IOException e) {
+            Runtime.getRuntime().halt(0);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> run(Frame f) {
+        Map<String, Object> msg;
+        try {
+            msg = Json.readObject(f);
+        } catch (ProtocolException e) {
+            return failure(ProtocolException.class.getName(), e.getMessage(), "");
+        }
+        String name = String.valueOf(msg.get("name"));
+        Task task = tasks.get(name);
+        if (task == null) {
+            return failure("org.celeriac.pool.api.UnknownTaskException", "unknown task '" + name + "' in child " + pid
+                    + "; loaded tasks: " + tasks.keySet(), "");
+        }
+        ChildContext ctx;
+        try {
+            Object soft = msg.get("soft");
+            TaskRequest request = TaskRequest.builder(name).id(String.valueOf(msg.get("id")))
+                    .args((List<Object>) msg.getOrDefault("args", List.of()))
+                    .kwargs((Map<String, Object>) msg.getOrDefault("kwargs", Map.of()))
+                    .softTimeLimit(soft instanceof Number n ? Duration.ofNanos(n.longValue()) : null).build();
+            ctx = new ChildContext(request, pid);
+        } catch (RuntimeException e) {
+            return failure(e.getClass().getName(), "malformed task message: " + e.getMessage(), "");
+        }
+        Thread me = Thread.currentThread();
+        ScheduledFuture<?> softTimer = ctx.request().softTimeLimit() == null ? null : timer.schedule(() -> {
+            ctx.softLimitHit = true;
+            me.interrupt();
+        }, ctx.request().softTimeLimit().toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            Object value = task.call(ctx, ctx.request().args(), ctx.request().kwargs());
+            Map<String, Object> ok = new LinkedHashMap<>();
+            ok.put("ok", true);
+            ok.put("value", value);
+            return ok;
+        } catch (Throwable t) {
+            Throwable reported = ctx.softLimitHit && !(t instanceof SoftTimeLimitExceededException)
+                    ? new SoftTimeLimitExceededException("task " + name + "[" + ctx.request().id()
+                    + "] exceeded its soft time limit of " + ctx.request().softTimeLimit(), t) : t;
+            return failure(reported.getClass().getName(), String.valueOf(reported.getMessage()), trace(reported));
+        } finally {
+            if (softTimer != null) {
+                softTimer.cancel(false);
+            }
+            Thread.interrupted();
+        }
+    }
+
+    private static Map<String, Object> failure(String type, String message, String trace) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ok", false);
+        m.put("type", type);
+        m.put("message", message);
+        m.put("trace", trace);
+        return m;
+    }
+
+    private static String trace(Throwable t) {
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w)); // into the RESULT frame, as text: the traceback Celery reports
+        return w.toString();
+    }
+
+    /** Resident set size in bytes (Linux {@code /proc/self/statm}), or -1. */
+    static long rss() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
+            return Long.parseLong(fields[1]) * 4096;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static void write(SocketChannel channel, FrameCodec codec, Frame frame) throws IOException {
+        ByteBuffer b = codec.encode(frame);
+        synchronized (channel) {
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+        }
+    }
+
+    /** Loads the tasks and exercises the protocol once, so that a class-data/AOT cache recorded now covers them. */
+    private static void train(List<Path> jars) throws Exception {
+        List<String> warnings = new ArrayList<>();
+        Map<String, Task> tasks = TaskLoader.load(jars, warnings);
+        FrameCodec codec = new FrameCodec(1 << 20);
+        ByteBuffer b = codec.encode(Frame.json(Frame.TASK, 1, Json.write(Map.of("id", "t", "name", "x", "args", List.of(1, "a"),
+                "kwargs", Map.of("k", 1.5)))));
+        codec.feed(b);
+        Frame f = codec.next();
+        Json.readObject(f);
+        TaskRequest.builder("x").args(List.of(1)).build();
+        Json.write(failure("x", "y", trace(new IllegalStateException("train"))));
+        rss();
+        System.out.println("trained with " + tasks.size() + " task names");
+    }
+}

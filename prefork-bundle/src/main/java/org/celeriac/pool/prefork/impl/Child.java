@@ -1,0 +1,56 @@
+package org.celeriac.pool.prefork.impl;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import org.celeriac.pool.prefork.protocol.FrameCodec;
+
+/**
+ * One child process as the hub sees it. Confined to the hub thread, like everything the hub owns.
+ *
+ * <pre>
+ *   SPAWNING --process started--> STARTING --HELLO(secret)--> CONNECTED --WORKER_UP--> UP
+ *   UP --SHUTDOWN sent--> RETIRING --exit--> gone (retired)
+ *   any --exit, EOF, protocol error, kill--> gone (lost: its running task fails, the rest is requeued)
+ * </pre>
+ */
+final class Child {
+    enum State { SPAWNING, STARTING, CONNECTED, UP, RETIRING }
+
+    final int index;
+    final String secret;
+    final long spawnNanos = System.nanoTime();
+    State state = State.SPAWNING;
+    Process process;
+    long pid = -1;
+    SocketChannel channel;
+    SelectionKey key;
+    FrameCodec codec;
+    /** Sent and not answered, oldest (the running one) first. */
+    final ArrayDeque<PendingJob> outstanding = new ArrayDeque<>();
+    final ArrayDeque<ByteBuffer> toWrite = new ArrayDeque<>();
+    long upNanos;
+    long tasksDone;
+    long rss = -1;
+    /** Deadline (System.nanoTime) of the running task's hard limit, or 0. */
+    long hardDeadline;
+    /** Retire (SHUTDOWN) once its outstanding tasks are done: recycling, shrink, rolling restart. */
+    boolean retireWhenIdle;
+    boolean gone;
+    /** When its connection closed (System.nanoTime), or 0: it should exit within a grace period. */
+    long eofNanos;
+
+    Child(int index, String secret) {
+        this.index = index;
+        this.secret = secret;
+    }
+
+    boolean acceptsWork(int prefetch) {
+        return state == State.UP && !retireWhenIdle && outstanding.size() < prefetch;
+    }
+
+    String describe() {
+        return "child " + index + (pid > 0 ? " (pid " + pid + ")" : "");
+    }
+}

@@ -1,0 +1,121 @@
+package org.celeriac.pool.prefork.impl;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.celeriac.pool.prefork.child.ChildMain;
+
+/**
+ * Starts child JVMs: the same JDK as the worker, a small heap, serial GC, exit on OutOfMemoryError, and a
+ * class-data cache (JDK 25's AOT cache, or a dynamic AppCDS archive on 21–24) recorded once per class path
+ * by a training run, the analog of Celery keeping its parent lean before forking. The secret travels in the
+ * child's environment, which other users cannot read (unlike its command line).
+ */
+final class ChildLauncher {
+    private static final System.Logger LOG = System.getLogger(ChildLauncher.class.getName());
+    private final Supplier<ChildClasspath> classpath;
+    private final PreforkOptions options;
+    private final Path cacheDir;
+    private final AtomicBoolean training = new AtomicBoolean();
+
+    ChildLauncher(Supplier<ChildClasspath> classpath, PreforkOptions options) {
+        this.classpath = classpath;
+        this.options = options;
+        this.cacheDir = cacheDir();
+    }
+
+    private static Path cacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("celeriac").resolve("class-data");
+    }
+
+    Process start(Child child, Path socket) throws IOException {
+        ChildClasspath cp = classpath.get();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx" + options.childHeap());
+        cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError", "-Xss512k",
+                "-XX:TieredStopAtLevel=" + (options.childC1Only() ? 1 : 4)));
+        Path cache = cacheFile(cp);
+        if (options.classDataCache() && cache != null) {
+            if (Files.isRegularFile(cache)) {
+                cmd.add(Runtime.version().feature() >= 25 ? "-XX:AOTCache=" + cache : "-XX:SharedArchiveFile=" + cache);
+            } else {
+                train(cp, cache);
+            }
+        }
+        cmd.addAll(options.childJvmArgs());
+        cmd.addAll(List.of("-cp", cp.classpath().stream().map(Path::toString).collect(Collectors.joining(":")),
+                ChildMain.class.getName(), socket.toString(), Integer.toString(child.index)));
+        cp.taskJars().forEach(j -> cmd.add(j.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        Map<String, String> env = pb.environment();
+        env.put(ChildMain.SECRET_ENV, child.secret);
+        env.put(ChildMain.MAX_FRAME_ENV, Integer.toString(options.maxFrameBytes()));
+        if (options.reportRssEveryTask()) {
+            env.put(ChildMain.REPORT_RSS_ENV, "1");
+        }
+        return pb.start();
+    }
+
+    /** The cache for this JDK and class path (jar names, sizes and times), or {@code null} if it cannot be placed. */
+    private Path cacheFile(ChildClasspath cp) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(System.getProperty("java.home").getBytes(StandardCharsets.UTF_8));
+            sha.update(Runtime.version().toString().getBytes(StandardCharsets.UTF_8));
+            for (Path p : cp.classpath()) {
+                sha.update((p + ":" + Files.size(p) + ":" + Files.getLastModifiedTime(p).toMillis()).getBytes(StandardCharsets.UTF_8));
+            }
+            return cacheDir.resolve("child-" + HexFormat.of().formatHex(sha.digest(), 0, 12)
+                    + (Runtime.version().feature() >= 25 ? ".aot" : ".jsa"));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return null;
+        }
+    }
+
+    /** Records the cache in the background, once: children started meanwhile run without it. */
+    private void train(ChildClasspath cp, Path cache) {
+        if (!training.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("celeriac-prefork-train").start(() -> {
+            try {
+                Files.createDirectories(cacheDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp" + ProcessHandle.current().pid());
+                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx" + options.childHeap(), "-XX:+UseSerialGC", "-XX:-UsePerfData",
+                        Runtime.version().feature() >= 25 ? "-XX:AOTCacheOutput=" + tmp : "-XX:ArchiveClassesAtExit=" + tmp,
+                        "-cp", cp.classpath().stream().map(Path::toString).collect(Collectors.joining(":")),
+                        ChildMain.class.getName(), "--train"));
+                cp.taskJars().forEach(j -> cmd.add(j.toString()));
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (p.waitFor() == 0 && Files.isRegularFile(tmp)) {
+                    Files.move(tmp, cache, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    LOG.log(Level.INFO, "recorded the prefork children's class-data cache " + cache);
+                } else {
+                    Files.deleteIfExists(tmp);
+                    LOG.log(Level.WARNING, "could not record a class-data cache for prefork children (exit " + p.exitValue() + ")");
+                }
+            } catch (IOException | InterruptedException e) {
+                LOG.log(Level.WARNING, "could not record a class-data cache for prefork children: " + e);
+            } finally {
+                training.set(false);
+            }
+        });
+    }
+}

@@ -1,0 +1,29 @@
+package org.celeriac.pool.prefork.impl;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.celeriac.pool.spi.PoolTaskHandle;
+
+/**
+ * A task on its way through the hub: the pool's number for it, its handle, and its TASK frame already
+ * encoded by the submitting thread (JSON encoding stays off the hub thread).
+ */
+final class PendingJob {
+    final long number;
+    final PoolTaskHandle handle;
+    final ByteBuffer frame;
+    final Duration hardLimit;
+    /** Why the hub is about to kill the child running this job, if it is the hub's doing. */
+    Throwable killReason;
+
+    PendingJob(long number, PoolTaskHandle handle, ByteBuffer frame, Duration hardLimit) {
+        this.number = number;
+        this.handle = handle;
+        this.frame = frame;
+        this.hardLimit = hardLimit;
+    }
+
+    String taskId() {
+        return handle.taskId();
+    }
+}

@@ -1,0 +1,243 @@
+package org.celeriac.pool.prefork.impl;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.celeriac.pool.api.BasePool;
+import org.celeriac.pool.api.PoolCapability;
+import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.api.PoolState;
+import org.celeriac.pool.api.PoolStats;
+import org.celeriac.pool.api.Task;
+import org.celeriac.pool.api.TaskRejectedException;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.prefork.protocol.Frame;
+import org.celeriac.pool.prefork.protocol.FrameCodec;
+import org.celeriac.pool.prefork.protocol.Json;
+import org.celeriac.pool.spi.AbstractPool;
+import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.spi.PoolTaskHandle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ServiceScope;
+
+/**
+ * {@code pool.name=prefork}: Celery's default pool. Tasks run in {@code concurrency} child JVMs, so a task
+ * that crashes, calls {@code System.exit}, exhausts memory or must be stopped by a hard time limit takes
+ * only its child with it; the child is replaced and only that task fails ({@code WorkerLostException},
+ * {@code TimeLimitExceededException}). The worker side is one non-blocking {@link Hub}.
+ *
+ * <p>Children load the task bundles the worker has (see {@link BundleClasspath}), so a task resolves the
+ * same in both. Pool-specific options: see {@link PreforkOptions}.
+ */
+@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = {
+        "pool.name=prefork", "pool.green:Boolean=false", "pool.signal.safe:Boolean=true", "service.ranking:Integer=100"})
+public final class PreforkPool extends AbstractPool {
+    private static final AtomicLong INSTANCES = new AtomicLong();
+
+    private final Supplier<ChildClasspath> classpath;
+    private final long instance = INSTANCES.incrementAndGet();
+    private final AtomicLong jobNumbers = new AtomicLong();
+    private volatile Hub hub;
+    private PreforkOptions options;
+    private FrameCodec encoder;
+
+    @Activate
+    public PreforkPool(@Reference PoolEnvironment env, BundleContext context) {
+        this(env, new BundleClasspath(context));
+    }
+
+    private PreforkPool(PoolEnvironment env, Supplier<ChildClasspath> classpath) {
+        super("prefork", env);
+        this.classpath = classpath;
+    }
+
+    /**
+     * A prefork pool outside OSGi (tests, benchmarks): children run with {@code classpath}, which must hold
+     * this bundle, the API bundle and Jackson, and load the tasks of {@code taskJars}.
+     */
+    public static PreforkPool standalone(PoolEnvironment env, List<Path> classpath, List<Path> taskJars) {
+        ChildClasspath cp = new ChildClasspath(classpath, taskJars);
+        return new PreforkPool(env, () -> cp);
+    }
+
+    @Deactivate
+    void deactivate() {
+        close(DEACTIVATION_GRACE);
+    }
+
+    @Override
+    public boolean isGreen() {
+        return false;
+    }
+
+    @Override
+    public boolean signalSafe() {
+        return true;
+    }
+
+    @Override
+    public Set<PoolCapability> capabilities() {
+        return EnumSet.allOf(PoolCapability.class);
+    }
+
+    String instanceName() {
+        return Long.toString(instance);
+    }
+
+    @Override
+    protected void onStart(PoolConfig config) {
+        options = PreforkOptions.from(config);
+        encoder = new FrameCodec(options.maxFrameBytes());
+        int n = config.concurrencyOr(Runtime.getRuntime().availableProcessors());
+        Hub h;
+        try {
+            h = new Hub(this, config, options, new ChildLauncher(classpath, options));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not open the prefork socket: " + e.getMessage(), e);
+        }
+        hub = h;
+        CompletableFuture<Integer> allUp = h.start(n);
+        Duration wait = options.procAliveTimeout().multipliedBy(2).plusSeconds(2);
+        try {
+            allUp.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            if (h.upCount() == 0) {
+                h.terminate();
+                throw new IllegalStateException("no prefork child came up within " + wait
+                        + "; the children's own errors are in the log above");
+            }
+            // Some are up: run with them; the hub keeps replacing the others.
+        } catch (Exception e) {
+            h.terminate();
+            throw new IllegalStateException("prefork children failed to start: " + e, e);
+        }
+    }
+
+    @Override
+    protected void onApply(PoolTaskHandle handle, Task task) {
+        TaskRequest r = handle.request();
+        Duration soft = r.softTimeLimit() != null ? r.softTimeLimit() : config().softTimeLimit();
+        Duration hard = r.timeLimit() != null ? r.timeLimit() : config().timeLimit();
+        Map<String, Object> msg = new LinkedHashMap<>();
+        msg.put("id", r.id());
+        msg.put("name", r.name());
+        msg.put("args", r.args());
+        msg.put("kwargs", r.kwargs());
+        if (soft != null) {
+            msg.put("soft", soft.toNanos());
+        }
+        long number = jobNumbers.incrementAndGet();
+        ByteBuffer frame;
+        try {
+            frame = encoder.encode(Frame.json(Frame.TASK, number, Json.write(msg)));
+        } catch (IllegalArgumentException e) {
+            handle.fail(new IllegalArgumentException("task " + r.name() + "[" + r.id() + "] cannot be sent to a child: "
+                    + e.getMessage()));
+            return;
+        }
+        if (!hub.submit(new PendingJob(number, handle, frame, hard))) {
+            throw new TaskRejectedException("pool 'prefork' has stopped; task " + r.id() + " was not accepted");
+        }
+    }
+
+    @Override
+    protected void onStop() {
+        hub.close();
+    }
+
+    /** Called by the hub once a stopping pool has run everything it accepted. */
+    void hubDrained() {
+        terminated();
+    }
+
+    @Override
+    protected void onTerminate() {
+        hub.terminate();
+    }
+
+    void publishEvent(String topic, Map<String, Object> props) {
+        publish(topic, props);
+    }
+
+    @Override
+    public List<TaskRequest> drainPending() {
+        Hub h = hub;
+        return h == null ? List.of() : h.call(Hub::drain);
+    }
+
+    @Override
+    public boolean terminateJob(String taskId) {
+        Hub h = hub;
+        return h != null && h.call(x -> x.terminateJob(taskId));
+    }
+
+    @Override
+    public void grow(int n) {
+        requirePositiveCount(n, "grow");
+        requireStarted().execute(() -> hub.resize(n));
+    }
+
+    @Override
+    public void shrink(int n) {
+        requirePositiveCount(n, "shrink");
+        Hub h = requireStarted();
+        h.call(x -> {
+            if (x.target() - n < 1) {
+                throw new IllegalArgumentException("cannot shrink pool 'prefork' of " + x.target() + " children by " + n
+                        + ": at least one must remain");
+            }
+            x.resize(-n);
+            return null;
+        });
+    }
+
+    @Override
+    public void restart() {
+        requireStarted().execute(() -> hub.restart());
+    }
+
+    private Hub requireStarted() {
+        Hub h = hub;
+        if (h == null || state() != PoolState.RUN) {
+            throw new IllegalStateException("pool 'prefork' is " + state() + "; resize and restart need it running");
+        }
+        return h;
+    }
+
+    @Override
+    public PoolStats stats() {
+        Hub h = hub;
+        if (h == null) {
+            return new PoolStats("prefork", state(), config().concurrency(), 0, 0, completedCount(), failedCount(), List.of());
+        }
+        return h.call(x -> x.stats(state(), completedCount(), failedCount()));
+    }
+
+    /** Spawn → WORKER_UP of every child so far, in nanoseconds (for the benchmark). */
+    public List<Long> spawnToUpNanos() {
+        Hub h = hub;
+        return h == null ? List.of() : h.spawnToUpNanos();
+    }
+
+    /** Names of the threads that have read child channels: by design only the hub's (for tests). */
+    public Set<String> channelReaderThreads() {
+        Hub h = hub;
+        return h == null ? Set.of() : Set.copyOf(h.readerThreads);
+    }
+}

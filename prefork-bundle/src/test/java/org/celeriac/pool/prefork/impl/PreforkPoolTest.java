@@ -1,0 +1,246 @@
+package org.celeriac.pool.prefork.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
+import org.celeriac.examples.faults.ExitTask;
+import org.celeriac.examples.faults.OomTask;
+import org.celeriac.examples.faults.WaitTask;
+import org.celeriac.examples.tasks.AddTask;
+import org.celeriac.examples.tasks.EchoTask;
+import org.celeriac.examples.tasks.FailTask;
+import org.celeriac.examples.tasks.PidTask;
+import org.celeriac.examples.tasks.SleepTask;
+import org.celeriac.examples.tasks.SpinTask;
+import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.api.PoolEvents;
+import org.celeriac.pool.api.PoolState;
+import org.celeriac.pool.api.RemoteTaskException;
+import org.celeriac.pool.api.SoftTimeLimitExceededException;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.TaskRequeuedException;
+import org.celeriac.pool.api.TaskTerminatedException;
+import org.celeriac.pool.api.TimeLimitExceededException;
+import org.celeriac.pool.api.UnknownTaskException;
+import org.celeriac.pool.api.WorkerLostException;
+import org.celeriac.pool.spi.MapTaskRegistry;
+import org.celeriac.pool.spi.PoolEnvironment;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The prefork pool with real child JVMs, outside OSGi: results, isolation, limits, recycling, control. */
+class PreforkPoolTest {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final MapTaskRegistry registry = new MapTaskRegistry()
+            .register("add", new AddTask()).register("echo", new EchoTask()).register("fail", new FailTask())
+            .register("sleep", new SleepTask()).register("spin", new SpinTask()).register("pid", new PidTask())
+            .register("exit", new ExitTask()).register("oom", new OomTask()).register("wait", new WaitTask());
+    private PreforkPool pool;
+
+    private PreforkPool start(PoolConfig config) {
+        List<Path> classpath = new ArrayList<>();
+        List<Path> taskJars = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path p = Path.of(entry);
+            classpath.add(p);
+            if (entry.contains("example-tasks") || entry.contains("example-faults") || entry.contains("tasks-bundle")) {
+                taskJars.add(p);
+            }
+        }
+        pool = PreforkPool.standalone(PoolEnvironment.of(registry, (topic, props) -> events.add(topic)), classpath, taskJars);
+        pool.start(config.withOptions(merge(config.options(), Map.of("class.data.cache", "false"))));
+        return pool;
+    }
+
+    private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> m = new java.util.HashMap<>(b);
+        m.putAll(a);
+        return m;
+    }
+
+    @AfterEach
+    void stop() {
+        if (pool != null) {
+            pool.terminate();
+        }
+    }
+
+    private static Throwable failure(TaskHandle h) {
+        return assertThrows(ExecutionException.class, () -> h.await(WAIT)).getCause();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + WAIT + ": " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private long busyChildPid(TaskHandle h) throws InterruptedException {
+        await("task " + h.taskId() + " started in a child", () -> h.workerId() != null);
+        return Long.parseLong(h.workerId());
+    }
+
+    @Test
+    void tasksRunInChildrenThatSaidWorkerUpAndOnlyTheHubReadsTheirChannels() throws Exception {
+        start(PoolConfig.ofConcurrency(2));
+        assertEquals(2, pool.spawnToUpNanos().size(), "start() returns once both children are up");
+        assertEquals(2, events.stream().filter(PoolEvents.TOPIC_WORKER_UP::equals).count());
+        long pid = ((Number) pool.applyAsync(TaskRequest.of("pid")).await(WAIT)).longValue();
+        assertNotEquals(ProcessHandle.current().pid(), pid);
+        assertEquals(5L, ((Number) pool.applyAsync(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue());
+
+        RemoteTaskException remote = assertInstanceOf(RemoteTaskException.class, failure(pool.applyAsync(TaskRequest.of("fail", "bad"))));
+        assertEquals("java.lang.IllegalStateException", remote.remoteType());
+        assertTrue(remote.getMessage().contains("bad") && remote.remoteTrace().contains("FailTask"), remote.remoteTrace());
+        assertInstanceOf(UnknownTaskException.class, failure(pool.applyAsync(TaskRequest.of("nope"))));
+
+        Set<String> readers = pool.channelReaderThreads();
+        assertEquals(1, readers.size(), "readers: " + readers);
+        assertTrue(readers.iterator().next().startsWith("celeriac-prefork-hub-"), "readers: " + readers);
+    }
+
+    @Test
+    void tenThousandTasksThroughTwoChildrenCompleteExactlyOnce() throws Exception {
+        start(PoolConfig.ofConcurrency(2));
+        List<TaskHandle> handles = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            handles.add(pool.applyAsync(TaskRequest.of("echo", i)));
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < handles.size(); i++) {
+            List<?> echoed = (List<?>) handles.get(i).await(WAIT);
+            assertEquals(i, ((Number) echoed.get(0)).intValue());
+            assertTrue(seen.add(i));
+        }
+        assertEquals(10_000, pool.stats().completed());
+    }
+
+    @Test
+    void aKilledChildFailsOnlyItsTaskAndIsReplaced() throws Exception {
+        start(PoolConfig.ofConcurrency(2));
+        TaskHandle victim = pool.applyAsync(TaskRequest.of("wait", 30));
+        long pid = busyChildPid(victim);
+        TaskHandle bystander = pool.applyAsync(TaskRequest.of("sleep", 0.2));
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        WorkerLostException lost = assertInstanceOf(WorkerLostException.class, failure(victim));
+        assertTrue(lost.getMessage().contains("pid " + pid) && lost.getMessage().contains("SIGKILL"), lost.getMessage());
+        assertEquals(0.2, bystander.await(WAIT));
+        await("a replacement child is up", () -> pool.stats().workers().stream().filter(w -> w.state().equals("idle")).count() == 2);
+        assertTrue(events.contains(PoolEvents.TOPIC_WORKER_LOST));
+        assertEquals(5L, ((Number) pool.applyAsync(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue());
+    }
+
+    @Test
+    void systemExitAndOutOfMemoryStayInTheChild() throws Exception {
+        start(PoolConfig.ofConcurrency(1).withOptions(Map.of("child.heap", "32m")));
+        WorkerLostException exit = assertInstanceOf(WorkerLostException.class, failure(pool.applyAsync(TaskRequest.of("exit", 7))));
+        assertTrue(exit.getMessage().contains("exited with code 7"), exit.getMessage());
+        WorkerLostException oom = assertInstanceOf(WorkerLostException.class, failure(pool.applyAsync(TaskRequest.of("oom"))));
+        assertTrue(oom.getMessage().contains("ran out of memory"), oom.getMessage());
+        assertEquals(3L, ((Number) pool.applyAsync(TaskRequest.of("add", 1, 2)).await(WAIT)).longValue());
+    }
+
+    @Test
+    void softAndHardTimeLimits() throws Exception {
+        start(PoolConfig.ofConcurrency(1));
+        TaskHandle soft = pool.applyAsync(TaskRequest.builder("sleep").args(List.of(30)).softTimeLimit(Duration.ofMillis(200)).build());
+        SoftTimeLimitExceededException s = assertInstanceOf(SoftTimeLimitExceededException.class, failure(soft));
+        assertTrue(s.getMessage().contains("soft time limit"), s.getMessage());
+        TaskHandle hard = pool.applyAsync(TaskRequest.builder("spin").args(List.of(60)).timeLimit(Duration.ofMillis(300)).build());
+        TimeLimitExceededException h = assertInstanceOf(TimeLimitExceededException.class, failure(hard));
+        assertTrue(h.getMessage().contains("was killed"), h.getMessage());
+        assertEquals(3L, ((Number) pool.applyAsync(TaskRequest.of("add", 1, 2)).await(WAIT)).longValue());
+    }
+
+    @Test
+    void maxTasksPerChildRecyclesChildren() throws Exception {
+        start(PoolConfig.ofConcurrency(1).withMaxTasksPerChild(2));
+        Set<Long> pids = new HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            pids.add(((Number) pool.applyAsync(TaskRequest.of("pid")).await(WAIT)).longValue());
+        }
+        assertEquals(3, pids.size(), "pids " + pids);
+        assertTrue(events.contains(PoolEvents.TOPIC_WORKER_RETIRED));
+    }
+
+    @Test
+    void growShrinkAndRestartWhileTasksRunLoseNothing() throws Exception {
+        start(PoolConfig.ofConcurrency(2));
+        List<TaskHandle> handles = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            handles.add(pool.applyAsync(TaskRequest.of("sleep", 0.005)));
+            if (i == 50) {
+                pool.grow(1);
+            } else if (i == 150) {
+                pool.shrink(2);
+            } else if (i == 200) {
+                pool.restart();
+            }
+        }
+        for (TaskHandle h : handles) {
+            assertEquals(0.005, h.await(WAIT));
+        }
+        assertEquals(1, pool.stats().concurrency());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.shrink(1));
+        assertTrue(e.getMessage().contains("at least one"), e.getMessage());
+    }
+
+    @Test
+    void terminateJobKillsTheChildAndDrainHandsBackQueuedTasks() throws Exception {
+        start(PoolConfig.ofConcurrency(1));
+        TaskHandle running = pool.applyAsync(TaskRequest.of("wait", 30));
+        busyChildPid(running);
+        List<TaskHandle> queued = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            queued.add(pool.applyAsync(TaskRequest.of("add", i, 1)));
+        }
+        List<TaskRequest> drained = pool.drainPending();
+        assertEquals(10, drained.size());
+        for (TaskHandle h : queued) {
+            assertInstanceOf(TaskRequeuedException.class, failure(h));
+        }
+        assertTrue(pool.terminateJob(running.taskId()));
+        assertInstanceOf(TaskTerminatedException.class, failure(running));
+        assertEquals(2L, ((Number) pool.applyAsync(TaskRequest.of("add", 1, 1)).await(WAIT)).longValue());
+    }
+
+    @Test
+    void oversizedPayloadsFailTheirTaskWithAClearError() throws Exception {
+        start(PoolConfig.ofConcurrency(1).withOptions(Map.of("max.frame.bytes", "2048")));
+        TaskHandle big = pool.applyAsync(TaskRequest.of("echo", "x".repeat(4096)));
+        IllegalArgumentException e = assertInstanceOf(IllegalArgumentException.class, failure(big));
+        assertTrue(e.getMessage().contains("exceeds the limit of 2048"), e.getMessage());
+        assertEquals(List.of("ok"), pool.applyAsync(TaskRequest.of("echo", "ok")).await(WAIT));
+    }
+
+    @Test
+    void gracefulStopFinishesTasksAndChildrenExit() throws Exception {
+        start(PoolConfig.ofConcurrency(2));
+        TaskHandle h = pool.applyAsync(TaskRequest.of("sleep", 0.3));
+        long pid = busyChildPid(h);
+        pool.stop().toCompletableFuture().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0.3, h.await(WAIT));
+        assertEquals(PoolState.TERMINATE, pool.state());
+        await("child " + pid + " exited", () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+}

@@ -29,6 +29,7 @@ class BundlesResolveIT {
     @BeforeAll
     static void boot() throws Exception {
         felix = FelixContainer.start(false);
+        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
     }
 
     @AfterAll
@@ -38,20 +39,21 @@ class BundlesResolveIT {
 
     @Test
     void everyBundleResolvesAndStarts() {
-        for (Bundle b : felix.installed()) {
+        for (Bundle b : felix.context().getBundles()) {
             assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not ACTIVE");
         }
     }
 
     @Test
-    void threePoolsRegisterWithTheirProperties() throws Exception {
+    void fourPoolsRegisterWithTheirProperties() throws Exception {
         felix.awaitService(BASE_POOL, "(pool.name=solo)", Duration.ofSeconds(10));
         Map<String, ServiceReference<?>> byName = new TreeMap<>();
         for (ServiceReference<?> ref : felix.services(BASE_POOL, null)) {
             Object names = ref.getProperty("pool.name");
             byName.put(names instanceof String[] a ? a[0] : (String) names, ref);
         }
-        assertEquals(List.of("green", "solo", "threads"), List.copyOf(byName.keySet()));
+        assertEquals(List.of("green", "prefork", "solo", "threads"), List.copyOf(byName.keySet()));
+        assertEquals(100, byName.get("prefork").getProperty(Constants.SERVICE_RANKING), "prefork ranks highest");
 
         ServiceReference<?> green = byName.get("green");
         assertArrayEquals(new String[] {"green", "gevent", "eventlet"}, (String[]) green.getProperty("pool.name"));

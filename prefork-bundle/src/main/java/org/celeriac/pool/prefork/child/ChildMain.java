@@ -55,6 +55,7 @@ public final class ChildMain {
         return t;
     });
     private long done;
+    private volatile boolean leaving;
 
     private ChildMain(SocketChannel channel, FrameCodec codec, Map<String, Task> tasks) {
         this.channel = channel;
@@ -121,7 +122,9 @@ public final class ChildMain {
                 }
             }
         } catch (IOException | ProtocolException e) {
-            System.err.println("celeriac child " + pid + ": " + e.getMessage());
+            if (!leaving) {
+                System.err.println("celeriac child " + pid + ": lost the worker's connection: " + e);
+            }
         }
         Runtime.getRuntime().halt(0); // the worker is gone: never outlive it
     }
@@ -131,6 +134,7 @@ public final class ChildMain {
             for (;;) {
                 Frame f = work.take();
                 if (f == STOP) {
+                    leaving = true;
                     channel.close();
                     Runtime.getRuntime().halt(0);
                 }

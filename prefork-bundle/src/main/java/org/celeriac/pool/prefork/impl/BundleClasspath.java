@@ -71,8 +71,30 @@ final class BundleClasspath implements Supplier<ChildClasspath> {
                 classpath.add(jar);
             }
         }
+        // Packages the system bundle exports on behalf of an embedding application (its class path) have no
+        // bundle jar: take the classes the child itself needs from wherever they were loaded.
+        for (Class<?> needed : new Class<?>[] {Task.class, com.fasterxml.jackson.databind.ObjectMapper.class,
+                com.fasterxml.jackson.core.JsonParser.class, com.fasterxml.jackson.annotation.JsonProperty.class}) {
+            Path source = codeSource(needed);
+            if (source != null) {
+                classpath.add(source);
+            }
+        }
         List<Path> taskJars = taskBundles.stream().map(BundleClasspath::jarOf).filter(p -> p != null).distinct().toList();
         return new ChildClasspath(List.copyOf(classpath), taskJars);
+    }
+
+    private static Path codeSource(Class<?> type) {
+        try {
+            java.security.CodeSource cs = type.getProtectionDomain().getCodeSource();
+            if (cs != null && cs.getLocation() != null && "file".equals(cs.getLocation().getProtocol())) {
+                Path p = Path.of(cs.getLocation().toURI());
+                return Files.exists(p) ? p : null;
+            }
+        } catch (java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
+            // not a file: the bundle wiring above has it
+        }
+        return null;
     }
 
     /** The jar file a bundle was installed from, or {@code null} (logged) when its location is not a file. */
@@ -89,8 +111,10 @@ final class BundleClasspath implements Supplier<ChildClasspath> {
         } catch (IllegalArgumentException e) {
             // fall through to the warning
         }
-        LOG.log(Level.WARNING, "bundle " + b.getSymbolicName() + " was not installed from a jar file (" + location
-                + "); prefork children cannot load it");
+        if (b.getBundleId() != 0) {
+            LOG.log(Level.WARNING, "bundle " + b.getSymbolicName() + " was not installed from a jar file (" + location
+                    + "); prefork children cannot load it");
+        }
         return null;
     }
 }

@@ -1,0 +1,114 @@
+package org.celeriac.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.WorkerLostException;
+import org.celeriac.worker.api.Worker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.ServiceReference;
+
+/** The prefork pool in a real Felix container, with children that load the task bundles the container has. */
+class PreforkIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private FelixContainer felix;
+
+    @TempDir
+    Path tmp;
+
+    private Worker boot() throws Exception {
+        felix = FelixContainer.start(true);
+        felix.install(FelixContainer.extraBundle("celeriac-example-faults.jar"));
+        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
+        @SuppressWarnings("unchecked")
+        ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
+        Worker worker = felix.context().getService(ref);
+        FelixContainer.await("the worker runs on prefork, the default", WAIT, () -> worker.activePool().equals(Optional.of("prefork")));
+        return worker;
+    }
+
+    @AfterEach
+    void shutdown() throws Exception {
+        if (felix != null) {
+            felix.close();
+        }
+    }
+
+    @Test
+    void theDefaultPoolRunsTasksInChildProcesses() throws Exception {
+        Worker worker = boot();
+        long pid = ((Number) worker.submit(TaskRequest.of("pid")).await(WAIT)).longValue();
+        assertNotEquals(ProcessHandle.current().pid(), pid, "the task ran in a child JVM");
+        assertEquals(5L, ((Number) worker.submit(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue());
+        assertEquals(List.of("from", "a", "child"), worker.submit(TaskRequest.of("echo", "from", "a", "child")).await(WAIT));
+    }
+
+    @Test
+    void swappingBetweenPreforkAndThreadsInBothDirectionsLosesAndRepeatsNothing() throws Exception {
+        Worker worker = boot();
+        worker.use("prefork", 2);
+        Path log = tmp.resolve("runs.log");
+        List<TaskHandle> handles = new ArrayList<>();
+        int n = 3000;
+        for (int i = 0; i < n; i++) {
+            handles.add(worker.submit(TaskRequest.of("append", log.toString(), "task-" + i)));
+            if (i == 1000) {
+                worker.use("threads", 2);
+            } else if (i == 2000) {
+                worker.use("prefork", 2);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            assertEquals("task-" + i, handles.get(i).await(WAIT));
+        }
+        Map<String, Long> runs = Files.readAllLines(log).stream().collect(Collectors.groupingBy(l -> l, HashMap::new, Collectors.counting()));
+        assertEquals(n, runs.size(), "every task ran");
+        runs.forEach((task, count) -> assertEquals(1L, count, task + " ran " + count + " times"));
+    }
+
+    @Test
+    void aChildKilledWithSigkillFailsOnlyItsTaskInTheContainer() throws Exception {
+        Worker worker = boot();
+        TaskHandle victim = worker.submit(TaskRequest.of("wait", 30));
+        FelixContainer.await("the task started", WAIT, () -> victim.workerId() != null);
+        long pid = Long.parseLong(victim.workerId());
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> victim.await(WAIT));
+        WorkerLostException lost = assertInstanceOf(WorkerLostException.class, e.getCause());
+        assertTrue(lost.getMessage().contains("SIGKILL"), lost.getMessage());
+        assertEquals(2L, ((Number) worker.submit(TaskRequest.of("add", 1, 1)).await(WAIT)).longValue());
+    }
+
+    @Test
+    void theShellSwitchesToPreforkAndBack() throws Exception {
+        Worker worker = boot();
+        try (GogoSession shell = new GogoSession(felix.context())) {
+            assertTrue(shell.execute("celeriac:pools").contains("* prefork"));
+            shell.execute("celeriac:use threads");
+            assertEquals("threads", worker.activePool().orElseThrow());
+            shell.execute("celeriac:use prefork 1");
+            assertEquals("prefork", worker.activePool().orElseThrow());
+            String stats = shell.execute("celeriac:stats");
+            assertTrue(stats.contains("pool prefork") && stats.contains("concurrency 1"), stats);
+            assertTrue(shell.execute("celeriac:restart").contains("restarted pool prefork"));
+        }
+        assertEquals(4L, ((Number) worker.submit(TaskRequest.of("add", 2, 2)).await(WAIT)).longValue());
+    }
+}

@@ -72,8 +72,14 @@ final class ChildLauncher {
         return pb.start();
     }
 
-    /** The cache for this JDK and class path (jar names, sizes and times), or {@code null} if it cannot be placed. */
+    /**
+     * The cache for this JDK and class path (jar names, sizes and times), or {@code null} if there can be
+     * none: the JDK records class-data only for class paths made of jars (not directories, as in a build).
+     */
     private Path cacheFile(ChildClasspath cp) {
+        if (cp.classpath().stream().anyMatch(Files::isDirectory)) {
+            return null;
+        }
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(System.getProperty("java.home").getBytes(StandardCharsets.UTF_8));
@@ -109,6 +115,7 @@ final class ChildLauncher {
                     LOG.log(Level.INFO, "recorded the prefork children's class-data cache " + cache);
                 } else {
                     Files.deleteIfExists(tmp);
+                    Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + ".config")); // JDK 25's training record
                     LOG.log(Level.WARNING, "could not record a class-data cache for prefork children (exit " + p.exitValue() + ")");
                 }
             } catch (IOException | InterruptedException e) {

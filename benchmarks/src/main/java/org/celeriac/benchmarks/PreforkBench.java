@@ -1,0 +1,265 @@
+package org.celeriac.benchmarks;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.celeriac.examples.tasks.CpuTask;
+import org.celeriac.examples.tasks.EchoTask;
+import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.WorkerInfo;
+import org.celeriac.pool.prefork.impl.PreforkPool;
+import org.celeriac.pool.spi.MapTaskRegistry;
+import org.celeriac.pool.spi.PoolEnvironment;
+
+/**
+ * The prefork pool against the physical limit of one child: a Unix-domain-socket ping-pong between two
+ * JVMs, measured in the same run. Reports throughput of no-op and ~1 ms CPU tasks at concurrency 1, 2 and 4
+ * with fair scheduling (prefetch 1) and with prefetch 16, round-trip latency, child spawn → WORKER_UP with
+ * and without the class-data cache, and the memory of an idle child.
+ */
+public final class PreforkBench {
+    static final int FRAME = 64;
+    private final boolean quick;
+    private final List<String> rows = new ArrayList<>();
+    private final List<String> json = new ArrayList<>();
+    private final List<Path> classpath = new ArrayList<>();
+    private final List<Path> taskJars = new ArrayList<>();
+    private final PoolEnvironment env = PoolEnvironment.of(new MapTaskRegistry()
+            .register("echo", new EchoTask()).register("cpu", new CpuTask()));
+
+    private PreforkBench(boolean quick) {
+        this.quick = quick;
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (e.endsWith(".jar")) { // children need only the bundles; a class-data cache needs jars only
+                classpath.add(Path.of(e));
+            }
+            if (e.contains("example-tasks") || e.contains("tasks-bundle")) {
+                taskJars.add(Path.of(e));
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        PreforkBench b = new PreforkBench(List.of(args).contains("--quick"));
+        System.out.printf("%nCeleriac prefork benchmark (%s mode), JDK %s, %d CPUs%n%n", b.quick ? "quick" : "full",
+                Runtime.version(), Runtime.getRuntime().availableProcessors());
+        b.ensureClassDataCache(); // first: recording it in the background would disturb the other figures
+        double[] raw = b.pingPong(1);
+        double rawBatch = b.pingPong(64)[0];
+        b.row("raw UDS ping-pong, 1 outstanding", "%.0f round trips/s, p50 %.1f µs, p99 %.1f µs", raw[0], raw[1], raw[2]);
+        b.row("raw UDS ping-pong, 64 outstanding", "%.0f frames/s", rawBatch);
+        double[] rt = b.roundTrip();
+        b.row("prefork round trip (1 child, sequential no-op)", "%.0f tasks/s, p50 %.1f µs (%.2fx raw), p99 %.1f µs",
+                rt[0], rt[1], rt[1] / raw[1], rt[2]);
+        for (int prefetch : new int[] {1, 16}) {
+            for (int c : new int[] {1, 2, 4}) {
+                double noop = b.throughput(c, prefetch, "echo", List.of(), b.quick ? 20_000 : 100_000);
+                b.row("no-op, concurrency " + c + ", prefetch " + prefetch, "%.0f tasks/s (Celery: 7.2k at c1, 10.7k at c2)", noop);
+            }
+        }
+        for (int c : new int[] {1, 2}) {
+            double cpu = b.throughput(c, 1, "cpu", List.of(1_000_000), b.quick ? 300 : 2_000);
+            b.row("~1 ms CPU task (cpu 1e6), concurrency " + c, "%.0f tasks/s", cpu);
+        }
+        b.spawnTimes();
+        b.report(Path.of("benchmarks/results"));
+    }
+
+    private void row(String scenario, String format, Object... values) {
+        String text = String.format(Locale.ROOT, format, values);
+        rows.add(String.format(Locale.ROOT, "| %-48s | %s |", scenario, text));
+        json.add(String.format(Locale.ROOT, "{\"scenario\":\"%s\",\"result\":\"%s\"}", scenario, text.replace("\"", "'")));
+    }
+
+    /** Round trips of 64-byte frames with {@code outstanding} in flight; returns rate, p50 µs, p99 µs. */
+    private double[] pingPong(int outstanding) throws Exception {
+        Path dir = Files.createTempDirectory("celeriac-bench-");
+        Path sock = dir.resolve("pp.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            Process child = new ProcessBuilder(javaCommand(PingPongChild.class.getName(), sock.toString())).inheritIO().start();
+            try (SocketChannel ch = server.accept()) {
+                int n = quick ? 20_000 : 200_000;
+                long[] lat = new long[n];
+                ByteBuffer out = ByteBuffer.allocateDirect(FRAME * outstanding);
+                ByteBuffer in = ByteBuffer.allocateDirect(FRAME * outstanding);
+                for (int warm = 0; warm < 2; warm++) {
+                    for (int i = 0; i < n; i += outstanding) {
+                        long t0 = System.nanoTime();
+                        out.clear();
+                        while (out.hasRemaining()) {
+                            out.put((byte) 1);
+                        }
+                        out.flip();
+                        while (out.hasRemaining()) {
+                            ch.write(out);
+                        }
+                        in.clear();
+                        while (in.hasRemaining()) {
+                            ch.read(in);
+                        }
+                        lat[Math.min(i, n - 1)] = System.nanoTime() - t0;
+                    }
+                }
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i += outstanding) {
+                    long s = System.nanoTime();
+                    out.clear().position(out.capacity());
+                    out.flip();
+                    while (out.hasRemaining()) {
+                        ch.write(out);
+                    }
+                    in.clear();
+                    while (in.hasRemaining()) {
+                        ch.read(in);
+                    }
+                    lat[i / outstanding] = System.nanoTime() - s;
+                }
+                long total = System.nanoTime() - t0;
+                long[] used = Arrays.copyOf(lat, n / outstanding);
+                Arrays.sort(used);
+                return new double[] {n * 1e9 / total, used[used.length / 2] / 1e3, used[(int) (used.length * 0.99)] / 1e3};
+            } finally {
+                child.destroy();
+                Files.deleteIfExists(sock);
+                Files.deleteIfExists(dir);
+            }
+        }
+    }
+
+    private static List<String> javaCommand(String main, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), main));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private PreforkPool pool(int concurrency, int prefetch, boolean cache) {
+        PreforkPool p = PreforkPool.standalone(env, classpath, taskJars);
+        p.start(PoolConfig.ofConcurrency(concurrency).withOptions(Map.of("prefetch", Integer.toString(prefetch),
+                "class.data.cache", Boolean.toString(cache))));
+        return p;
+    }
+
+    /** Sequential no-op round trips through one child: rate, p50 µs, p99 µs. */
+    private double[] roundTrip() throws Exception {
+        PreforkPool p = pool(1, 1, true);
+        try {
+            int n = quick ? 5_000 : 50_000;
+            long[] lat = new long[n];
+            for (int i = 0; i < n; i++) { // warm-up
+                p.applyAsync(TaskRequest.of("echo")).await(Duration.ofSeconds(30));
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long s = System.nanoTime();
+                p.applyAsync(TaskRequest.of("echo")).await(Duration.ofSeconds(30));
+                lat[i] = System.nanoTime() - s;
+            }
+            long total = System.nanoTime() - t0;
+            Arrays.sort(lat);
+            return new double[] {n * 1e9 / total, lat[n / 2] / 1e3, lat[(int) (n * 0.99)] / 1e3};
+        } finally {
+            p.terminate();
+        }
+    }
+
+    private double throughput(int concurrency, int prefetch, String task, List<Object> args, int n) throws Exception {
+        PreforkPool p = pool(concurrency, prefetch, true);
+        try {
+            double best = 0;
+            for (int rep = 0; rep < (quick ? 2 : 4); rep++) {
+                List<TaskRequest> requests = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    requests.add(TaskRequest.builder(task).args(args).build());
+                }
+                long t0 = System.nanoTime();
+                TaskHandle[] hs = new TaskHandle[n];
+                for (int i = 0; i < n; i++) {
+                    hs[i] = p.applyAsync(requests.get(i));
+                }
+                for (TaskHandle h : hs) {
+                    h.await(Duration.ofMinutes(5));
+                }
+                best = Math.max(best, n * 1e9 / (System.nanoTime() - t0));
+            }
+            return best;
+        } finally {
+            p.terminate();
+        }
+    }
+
+    /** Starts a pool once so that the class-data cache for this class path gets recorded, and waits for it. */
+    private void ensureClassDataCache() throws Exception {
+        PreforkPool warm = pool(1, 1, true);
+        Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "celeriac", "class-data");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && !hasCache(cacheDir)) {
+            Thread.sleep(100);
+        }
+        warm.terminate();
+    }
+
+    /** Spawn → WORKER_UP of 1 child and of 4 at once, with and without the class-data cache; an idle child's RSS. */
+    private void spawnTimes() throws Exception {
+        for (int n : new int[] {1, 4}) {
+            for (boolean cache : new boolean[] {false, true}) {
+                spawnTimes(n, cache);
+            }
+        }
+    }
+
+    private void spawnTimes(int n, boolean cache) throws Exception {
+        {
+            List<Long> all = new ArrayList<>();
+            long rss = -1;
+            for (int rep = 0; rep < (quick ? 2 : 5); rep++) {
+                PreforkPool p = pool(n, 1, cache);
+                all.addAll(p.spawnToUpNanos());
+                for (int i = 0; i < 8; i++) {
+                    p.applyAsync(TaskRequest.of("echo")).await(Duration.ofSeconds(30));
+                }
+                rss = p.stats().workers().stream().mapToLong(WorkerInfo::memoryBytes).max().orElse(-1);
+                p.terminate();
+            }
+            all.sort(null);
+            row("spawn → WORKER_UP, " + n + (n == 1 ? " child" : " children at once") + ", " + (cache ? "with" : "without") + " cache",
+                    "median %.0f ms, max %.0f ms over %d starts; idle child RSS %.1f MB",
+                    all.get(all.size() / 2) / 1e6, all.get(all.size() - 1) / 1e6, all.size(), rss / 1e6);
+        }
+    }
+
+    private static boolean hasCache(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var files = Files.list(dir)) {
+            return files.anyMatch(f -> f.toString().endsWith(".aot") || f.toString().endsWith(".jsa"));
+        }
+    }
+
+    private void report(Path dir) throws IOException {
+        System.out.println("| scenario | result |");
+        System.out.println("|---|---|");
+        rows.forEach(System.out::println);
+        Files.createDirectories(dir);
+        Path file = dir.resolve("prefork-" + (quick ? "quick" : "full") + ".json");
+        Files.writeString(file, "{\"jdk\":\"" + Runtime.version() + "\",\"results\":[\n" + String.join(",\n", json) + "\n]}\n");
+        System.out.println("\nwritten: " + file);
+    }
+}

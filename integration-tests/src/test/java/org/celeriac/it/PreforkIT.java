@@ -97,6 +97,26 @@ class PreforkIT {
     }
 
     @Test
+    void poolOptionsComeFromTheWorkerConfiguration() throws Exception {
+        Worker worker = boot();
+        ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref =
+                felix.context().getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.Configuration c = felix.context().getService(ref).getConfiguration("org.celeriac.worker", "?");
+        c.update(new java.util.Hashtable<>(Map.of("pool", "prefork", "option.max.frame.bytes", "2048")));
+        FelixContainer.await("the pool restarted with the option", WAIT, () -> {
+            try {
+                worker.submit(TaskRequest.of("echo", "x".repeat(4096))).await(WAIT);
+                return false;
+            } catch (ExecutionException e) {
+                return e.getCause().getMessage().contains("exceeds the limit of 2048");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertEquals(List.of("small"), worker.submit(TaskRequest.of("echo", "small")).await(WAIT));
+    }
+
+    @Test
     void theShellSwitchesToPreforkAndBack() throws Exception {
         Worker worker = boot();
         try (GogoSession shell = new GogoSession(felix.context())) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -70,6 +71,7 @@ public final class WorkerImpl implements Worker {
     static final String PROP_POOL = "celeriac.worker.pool";
     static final String PROP_CONCURRENCY = "celeriac.worker.concurrency";
     private static final int RECENT_LIMIT = 1000;
+    static final String OPTION_PREFIX = "option.";
 
     /** The pool instance tasks go to. */
     private record Active(ServiceReference<BasePool> ref, ServiceObjects<BasePool> objects, BasePool pool) {
@@ -91,6 +93,7 @@ public final class WorkerImpl implements Worker {
 
     private volatile Active active;
     private volatile WorkerConfig config;
+    private volatile Map<String, String> poolOptions = Map.of();
     private volatile String selected;       // the pool the user wants; failover falls back, and returns to it
     private volatile int selectedConcurrency;
     private volatile boolean activated;
@@ -98,9 +101,10 @@ public final class WorkerImpl implements Worker {
 
     /** DS binds the pool services before it calls this, so the first choice sees all installed pools. */
     @Activate
-    void activate(BundleContext context, WorkerConfig config) {
+    void activate(BundleContext context, WorkerConfig config, Map<String, Object> properties) {
         this.context = context;
         this.config = config;
+        this.poolOptions = poolOptions(properties);
         timers.setRemoveOnCancelPolicy(true);
         String launcherPool = context.getProperty(PROP_POOL);
         String launcherConcurrency = context.getProperty(PROP_CONCURRENCY);
@@ -132,10 +136,36 @@ public final class WorkerImpl implements Worker {
         }
     }
 
+    /** {@code option.<name> = value} configuration entries: the pools' own options ({@link PoolConfig#options()}). */
+    private static Map<String, String> poolOptions(Map<String, Object> properties) {
+        Map<String, String> options = new java.util.TreeMap<>();
+        properties.forEach((k, v) -> {
+            if (k.startsWith(OPTION_PREFIX) && k.length() > OPTION_PREFIX.length()) {
+                options.put(k.substring(OPTION_PREFIX.length()), String.valueOf(v));
+            }
+        });
+        return Map.copyOf(options);
+    }
+
     @Modified
-    void modified(WorkerConfig newConfig) {
+    void modified(WorkerConfig newConfig, Map<String, Object> properties) {
         WorkerConfig old = this.config;
         this.config = newConfig;
+        Map<String, String> oldOptions = poolOptions;
+        this.poolOptions = poolOptions(properties);
+        if (!oldOptions.equals(poolOptions) && old.pool().equals(newConfig.pool()) && old.concurrency() == newConfig.concurrency()) {
+            LOG.log(Level.INFO, "pool options changed to " + poolOptions + "; restarting the pool with them");
+            Active a = active;
+            if (a != null) {
+                control.lock();
+                try {
+                    swapTo(a.ref(), selectedConcurrency);
+                } finally {
+                    control.unlock();
+                }
+            }
+            return;
+        }
         if (!old.pool().equals(newConfig.pool()) || old.concurrency() != newConfig.concurrency()) {
             LOG.log(Level.INFO, "configuration changed: pool " + newConfig.pool() + ", concurrency " + newConfig.concurrency());
             try {
@@ -322,13 +352,17 @@ public final class WorkerImpl implements Worker {
                 route(h);
             }
         }
-        old.pool().termination().whenCompleteAsync((v, e) -> old.objects().ungetService(old.pool()), timers);
+        old.pool().termination().whenCompleteAsync((v, e) -> {
+            if (old.ref().getBundle() != null) { // once unregistered, SCR has released the instance itself
+                old.objects().ungetService(old.pool());
+            }
+        }, timers);
     }
 
     private PoolConfig poolConfig(int concurrency) {
         WorkerConfig c = config;
         return new PoolConfig(concurrency, positiveSeconds(c.soft_time_limit()), positiveSeconds(c.time_limit()),
-                c.max_tasks_per_child(), c.max_memory_per_child() * 1024, c.task_events(), java.util.Map.of());
+                c.max_tasks_per_child(), c.max_memory_per_child() * 1024, c.task_events(), poolOptions);
     }
 
     private static Duration positiveSeconds(double s) {

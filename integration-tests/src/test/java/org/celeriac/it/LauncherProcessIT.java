@@ -142,12 +142,12 @@ class LauncherProcessIT {
         Files.copy(dist.resolve("examples/celeriac-example-forkjoin.jar"), deploy.resolve("forkjoin.jar"));
         String good = runHeadless(Map.of("CELERIAC_CUSTOM_WORKER_POOL",
                         "org.celeriac.example-forkjoin:org.celeriac.examples.forkjoin.ForkJoinPoolService"),
-                "celeriac:use custom", "x = celeriac:send add [20,22]", "sleep 500", "celeriac:result $x");
+                "celeriac:use custom", "x = celeriac:send add [20,22]", "celeriac:result $x 30");
         assertTrue(good.contains("using pool forkjoin"), good);
         assertTrue(good.contains("SUCCESS 42"), good);
 
         String bad = runHeadless(Map.of("CELERIAC_CUSTOM_WORKER_POOL", "org.celeriac.example-forkjoin:no.Such"),
-                "x = celeriac:send add [1,1]", "sleep 500", "celeriac:result $x");
+                "x = celeriac:send add [1,1]", "celeriac:result $x 30");
         assertTrue(bad.contains("CELERIAC_CUSTOM_WORKER_POOL='org.celeriac.example-forkjoin:no.Such'")
                 && bad.contains("has no class no.Such"), bad);
         assertTrue(bad.contains("SUCCESS 2"), "the worker keeps running on its pool: " + bad);

@@ -126,8 +126,23 @@ public final class WorkerCommands {
 
     /** {@code celeriac:result <taskId>}: the state, and the result or error once done. */
     public String result(String taskId) {
+        return result(taskId, 0);
+    }
+
+    /** {@code celeriac:result <taskId> <seconds>}: waits up to that long for the task to finish (Celery's {@code get(timeout)}). */
+    public String result(String taskId, double waitSeconds) {
+        if (waitSeconds < 0) {
+            throw new IllegalArgumentException("seconds to wait must be >= 0, was " + waitSeconds);
+        }
         TaskHandle h = worker.task(taskId).orElseThrow(() -> new IllegalArgumentException(
                 "no pending, running or recent task " + taskId));
+        try {
+            h.result().toCompletableFuture().get((long) (waitSeconds * 1000), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // not done in time, or failed: reported below
+        }
         TaskState state = h.state();
         if (!state.isDone()) {
             return state.name();

@@ -252,6 +252,39 @@ public abstract class AbstractPool implements BasePool {
         return false;
     }
 
+    /**
+     * Component deactivation (the pool's bundle stops, or its service object is released): the graceful
+     * {@link #close(Duration)} within {@link #DEACTIVATION_GRACE}. DS finds it on every pool component
+     * through bnd's {@code -dsannotations-options: inherit}.
+     */
+    @org.osgi.service.component.annotations.Deactivate
+    protected void deactivate() {
+        close(DEACTIVATION_GRACE);
+    }
+
+    /** Unsupported unless overridden by a pool that declares {@link PoolCapability#RESIZE}. */
+    @Override
+    public void grow(int n) {
+        throw unsupported("grow");
+    }
+
+    /** Unsupported unless overridden by a pool that declares {@link PoolCapability#RESIZE}. */
+    @Override
+    public void shrink(int n) {
+        throw unsupported("shrink");
+    }
+
+    /** Unsupported unless overridden by a pool that declares {@link PoolCapability#RESTART}. */
+    @Override
+    public void restart() {
+        throw unsupported("restart");
+    }
+
+    private UnsupportedOperationException unsupported(String operation) {
+        return new UnsupportedOperationException("pool '" + name + "' does not support " + operation
+                + " (capabilities: " + capabilities() + ")");
+    }
+
     @Override
     public final CompletionStage<Void> termination() {
         return termination.minimalCompletionStage();
@@ -264,14 +297,6 @@ public abstract class AbstractPool implements BasePool {
             action.run();
         } finally {
             lifecycle.unlock();
-        }
-    }
-
-    /** @throws UnsupportedOperationException naming the pool and the operation, unless {@code capability} is declared */
-    protected final void requireCapability(PoolCapability capability, String operation) {
-        if (!capabilities().contains(capability)) {
-            throw new UnsupportedOperationException("pool '" + name + "' does not support " + operation
-                    + " (capabilities: " + capabilities() + ")");
         }
     }
 

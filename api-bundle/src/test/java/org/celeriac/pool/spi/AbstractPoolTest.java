@@ -49,9 +49,6 @@ class AbstractPoolTest {
         @Override public boolean signalSafe() { return true; }
         @Override public List<TaskRequest> drainPending() { return List.of(); }
         @Override public boolean terminateJob(String taskId) { return false; }
-        @Override public void grow(int n) { requireCapability(org.celeriac.pool.api.PoolCapability.RESIZE, "grow"); }
-        @Override public void shrink(int n) { requireCapability(org.celeriac.pool.api.PoolCapability.RESIZE, "shrink"); }
-        @Override public void restart() { requireCapability(org.celeriac.pool.api.PoolCapability.RESTART, "restart"); }
         @Override public PoolStats stats() {
             return new PoolStats(name(), state(), 1, 0, 0, completedCount(), failedCount(), List.of());
         }

@@ -17,7 +17,6 @@ import org.celeriac.pool.spi.PoolEnvironment;
 import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ServiceScope;
 
@@ -46,10 +45,6 @@ public final class ForkJoinPoolService extends InProcessPool {
         super("forkjoin", env);
     }
 
-    @Deactivate
-    void deactivate() {
-        close(AbstractPool.DEACTIVATION_GRACE);
-    }
 
     @Override
     public boolean isGreen() {
@@ -137,20 +132,8 @@ public final class ForkJoinPoolService extends InProcessPool {
         return parallelism;
     }
 
-    @Override
-    public void grow(int n) {
-        requireCapability(PoolCapability.RESIZE, "grow");
-    }
 
-    @Override
-    public void shrink(int n) {
-        requireCapability(PoolCapability.RESIZE, "shrink");
-    }
 
-    @Override
-    public void restart() {
-        requireCapability(PoolCapability.RESTART, "restart");
-    }
 
     @Override
     protected void shutdownWorkers() {

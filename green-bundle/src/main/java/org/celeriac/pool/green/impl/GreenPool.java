@@ -16,7 +16,6 @@ import org.celeriac.pool.spi.PoolEnvironment;
 import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ServiceScope;
 
@@ -49,11 +48,6 @@ public final class GreenPool extends InProcessPool {
         super("green", env);
     }
 
-    /** The bundle is stopping or the instance was released: finish what was accepted, within a bound. */
-    @Deactivate
-    void deactivate() {
-        close(DEACTIVATION_GRACE);
-    }
 
     @Override
     public boolean isGreen() {
@@ -195,10 +189,6 @@ public final class GreenPool extends InProcessPool {
         limit -= n;
     }
 
-    @Override
-    public void restart() {
-        requireCapability(PoolCapability.RESTART, "restart");
-    }
 
     @Override
     protected void shutdownWorkers() {

@@ -32,7 +32,6 @@ import org.celeriac.pool.spi.PoolTaskHandle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ServiceScope;
 
@@ -76,10 +75,6 @@ public final class PreforkPool extends AbstractPool {
         return new PreforkPool(env, () -> cp);
     }
 
-    @Deactivate
-    void deactivate() {
-        close(DEACTIVATION_GRACE);
-    }
 
     @Override
     public boolean isGreen() {

@@ -11,7 +11,6 @@ import org.celeriac.pool.spi.PoolEnvironment;
 import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ServiceScope;
 
@@ -36,11 +35,6 @@ public final class SoloPool extends InProcessPool {
         super("solo", env);
     }
 
-    /** The bundle is stopping or the instance was released: finish what was accepted, within a bound. */
-    @Deactivate
-    void deactivate() {
-        close(DEACTIVATION_GRACE);
-    }
 
     @Override
     public boolean isGreen() {
@@ -97,20 +91,8 @@ public final class SoloPool extends InProcessPool {
         return 1;
     }
 
-    @Override
-    public void grow(int n) {
-        requireCapability(PoolCapability.RESIZE, "grow");
-    }
 
-    @Override
-    public void shrink(int n) {
-        requireCapability(PoolCapability.RESIZE, "shrink");
-    }
 
-    @Override
-    public void restart() {
-        requireCapability(PoolCapability.RESTART, "restart");
-    }
 
     @Override
     protected void shutdownWorkers() {

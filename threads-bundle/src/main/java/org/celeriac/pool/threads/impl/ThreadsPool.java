@@ -18,7 +18,6 @@ import org.celeriac.pool.spi.PoolEnvironment;
 import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ServiceScope;
 
@@ -45,11 +44,6 @@ public final class ThreadsPool extends InProcessPool {
         super("threads", env);
     }
 
-    /** The bundle is stopping or the instance was released: finish what was accepted, within a bound. */
-    @Deactivate
-    void deactivate() {
-        close(DEACTIVATION_GRACE);
-    }
 
     @Override
     public boolean isGreen() {
@@ -183,10 +177,6 @@ public final class ThreadsPool extends InProcessPool {
         }
     }
 
-    @Override
-    public void restart() {
-        requireCapability(PoolCapability.RESTART, "restart");
-    }
 
     @Override
     protected void jobAbandoned(Job job) {

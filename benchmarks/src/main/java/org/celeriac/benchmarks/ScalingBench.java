@@ -1,0 +1,131 @@
+package org.celeriac.benchmarks;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.celeriac.examples.tasks.CpuTask;
+import org.celeriac.pool.api.BasePool;
+import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.green.impl.GreenPool;
+import org.celeriac.pool.prefork.impl.PreforkPool;
+import org.celeriac.pool.solo.impl.SoloPool;
+import org.celeriac.pool.spi.MapTaskRegistry;
+import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.threads.impl.ThreadsPool;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/**
+ * CPU-bound scaling: a ~1 ms hash loop ({@code cpu 1000000}) on every pool at concurrency 1, 2 and 4, the
+ * speed-up against the same pool at concurrency 1, and a raw single-threaded loop as the baseline. Writes
+ * {@code benchmarks/results/throughput-vs-concurrency.png}.
+ */
+public final class ScalingBench {
+    private static final long ITERATIONS = 1_000_000;
+
+    private ScalingBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        int tasks = quick ? 200 : 1000;
+        PoolEnvironment env = PoolEnvironment.of(new MapTaskRegistry().register("cpu", new CpuTask()));
+        List<Path> jars = new ArrayList<>();
+        List<Path> taskJars = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (e.endsWith(".jar")) {
+                jars.add(Path.of(e));
+                if (e.contains("example-tasks")) {
+                    taskJars.add(Path.of(e));
+                }
+            }
+        }
+        double raw = rawRate(tasks);
+        Map<String, Supplier<BasePool>> pools = new LinkedHashMap<>();
+        pools.put("threads", () -> new ThreadsPool(env));
+        pools.put("green", () -> new GreenPool(env));
+        pools.put("prefork", () -> PreforkPool.standalone(env, jars, taskJars));
+        pools.put("solo", () -> new SoloPool(env));
+        int[] levels = {1, 2, 4};
+        XYChart chart = new XYChartBuilder().width(800).height(500).title("CPU-bound tasks (~1 ms) on 2 cores")
+                .xAxisTitle("concurrency").yAxisTitle("tasks/s").build();
+        System.out.printf("%nCPU-bound scaling (%s mode): raw single-threaded loop %.0f tasks/s%n%n", quick ? "quick" : "full", raw);
+        System.out.println("| pool | c=1 | c=2 | c=4 | speed-up c2/c1 | c1 vs raw loop |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (var e : pools.entrySet()) {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int c : levels) {
+                if (e.getKey().equals("solo") && c > 1) {
+                    continue;
+                }
+                xs.add((double) c);
+                ys.add(rate(e.getValue().get(), c, tasks));
+            }
+            chart.addSeries(e.getKey(), xs, ys);
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %.2fx |%n", e.getKey(), ys.get(0),
+                    ys.size() > 1 ? String.format(Locale.ROOT, "%.0f", ys.get(1)) : "-",
+                    ys.size() > 2 ? String.format(Locale.ROOT, "%.0f", ys.get(2)) : "-",
+                    ys.size() > 1 ? String.format(Locale.ROOT, "%.2fx", ys.get(1) / ys.get(0)) : "-", ys.get(0) / raw);
+        }
+        Path out = Path.of("benchmarks/results/throughput-vs-concurrency" + (quick ? "-quick" : "") + ".png");
+        Files.createDirectories(out.getParent());
+        System.setProperty("java.awt.headless", "true");
+        BitmapEncoder.saveBitmap(chart, out.toString(), BitmapEncoder.BitmapFormat.PNG);
+        System.out.println("\nwritten: " + out);
+    }
+
+    private static double rawRate(int tasks) {
+        long sink = 0;
+        for (int i = 0; i < tasks / 2; i++) {
+            sink += hash(ITERATIONS);
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < tasks; i++) {
+            sink += hash(ITERATIONS);
+        }
+        double rate = tasks * 1e9 / (System.nanoTime() - t0);
+        return sink == 42 ? rate + 1 : rate;
+    }
+
+    /** The same loop as the cpu task, called directly. */
+    private static long hash(long iterations) {
+        long h = 0xcbf29ce484222325L;
+        for (long i = 0; i < iterations; i++) {
+            h = (h ^ i) * 0x100000001b3L;
+        }
+        return h;
+    }
+
+    private static double rate(BasePool pool, int concurrency, int tasks) throws Exception {
+        pool.start(PoolConfig.ofConcurrency(concurrency));
+        try {
+            run(pool, tasks / 2); // warm-up (JIT in every worker or child)
+            long t0 = System.nanoTime();
+            run(pool, tasks);
+            return tasks * 1e9 / (System.nanoTime() - t0);
+        } finally {
+            pool.terminate();
+        }
+    }
+
+    private static void run(BasePool pool, int n) throws Exception {
+        List<TaskHandle> hs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            hs.add(pool.applyAsync(TaskRequest.of("cpu", ITERATIONS)));
+        }
+        for (TaskHandle h : hs) {
+            h.await(Duration.ofMinutes(5));
+        }
+    }
+}

@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.celeriac.examples.tasks.CpuTask;
 import org.celeriac.examples.tasks.EchoTask;
 import org.celeriac.pool.api.PoolConfig;

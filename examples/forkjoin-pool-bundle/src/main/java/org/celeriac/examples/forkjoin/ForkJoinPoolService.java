@@ -10,7 +10,6 @@ import java.util.concurrent.ForkJoinWorkerThread;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolCapability;
 import org.celeriac.pool.api.PoolConfig;
-import org.celeriac.pool.spi.AbstractPool;
 import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;
 import org.celeriac.pool.spi.PoolEnvironment;

@@ -10,7 +10,6 @@ import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,20 +29,21 @@ import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.PoolEvents;
 import org.celeriac.pool.api.PoolState;
 import org.celeriac.pool.api.RemoteTaskException;
-import org.celeriac.pool.api.SoftTimeLimitExceededException;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskTerminatedException;
-import org.celeriac.pool.api.TimeLimitExceededException;
 import org.celeriac.pool.api.UnknownTaskException;
-import org.celeriac.pool.api.WorkerLostException;
 import org.celeriac.pool.spi.MapTaskRegistry;
 import org.celeriac.pool.spi.PoolEnvironment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The prefork pool with real child JVMs, outside OSGi: results, isolation, limits, recycling, control. */
+/**
+ * The prefork pool with real child JVMs, outside OSGi: what needs the implementation class (the hub's
+ * reader threads, spawn times) or a configuration the container tests do not use. Faults, limits,
+ * recycling and resizing are tested through the OSGi service in {@code PreforkPoolIT}.
+ */
 class PreforkPoolTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private final List<String> events = new CopyOnWriteArrayList<>();
@@ -117,92 +117,6 @@ class PreforkPoolTest {
         Set<String> readers = pool.channelReaderThreads();
         assertEquals(1, readers.size(), "readers: " + readers);
         assertTrue(readers.iterator().next().startsWith("celeriac-prefork-hub-"), "readers: " + readers);
-    }
-
-    @Test
-    void tenThousandTasksThroughTwoChildrenCompleteExactlyOnce() throws Exception {
-        start(PoolConfig.ofConcurrency(2));
-        List<TaskHandle> handles = new ArrayList<>();
-        for (int i = 0; i < 10_000; i++) {
-            handles.add(pool.applyAsync(TaskRequest.of("echo", i)));
-        }
-        Set<Integer> seen = new HashSet<>();
-        for (int i = 0; i < handles.size(); i++) {
-            List<?> echoed = (List<?>) handles.get(i).await(WAIT);
-            assertEquals(i, ((Number) echoed.get(0)).intValue());
-            assertTrue(seen.add(i));
-        }
-        assertEquals(10_000, pool.stats().completed());
-    }
-
-    @Test
-    void aKilledChildFailsOnlyItsTaskAndIsReplaced() throws Exception {
-        start(PoolConfig.ofConcurrency(2));
-        TaskHandle victim = pool.applyAsync(TaskRequest.of("wait", 30));
-        long pid = busyChildPid(victim);
-        TaskHandle bystander = pool.applyAsync(TaskRequest.of("sleep", 0.2));
-        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-        WorkerLostException lost = assertInstanceOf(WorkerLostException.class, failure(victim));
-        assertTrue(lost.getMessage().contains("pid " + pid) && lost.getMessage().contains("SIGKILL"), lost.getMessage());
-        assertEquals(0.2, bystander.await(WAIT));
-        await("a replacement child is up", () -> pool.stats().workers().stream().filter(w -> w.state().equals("idle")).count() == 2);
-        assertTrue(events.contains(PoolEvents.TOPIC_WORKER_LOST));
-        assertEquals(5L, ((Number) pool.applyAsync(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue());
-    }
-
-    @Test
-    void systemExitAndOutOfMemoryStayInTheChild() throws Exception {
-        start(PoolConfig.ofConcurrency(1).withOptions(Map.of("child.heap", "32m")));
-        WorkerLostException exit = assertInstanceOf(WorkerLostException.class, failure(pool.applyAsync(TaskRequest.of("exit", 7))));
-        assertTrue(exit.getMessage().contains("exited with code 7"), exit.getMessage());
-        WorkerLostException oom = assertInstanceOf(WorkerLostException.class, failure(pool.applyAsync(TaskRequest.of("oom"))));
-        assertTrue(oom.getMessage().contains("ran out of memory"), oom.getMessage());
-        assertEquals(3L, ((Number) pool.applyAsync(TaskRequest.of("add", 1, 2)).await(WAIT)).longValue());
-    }
-
-    @Test
-    void softAndHardTimeLimits() throws Exception {
-        start(PoolConfig.ofConcurrency(1));
-        TaskHandle soft = pool.applyAsync(TaskRequest.builder("sleep").args(List.of(30)).softTimeLimit(Duration.ofMillis(200)).build());
-        SoftTimeLimitExceededException s = assertInstanceOf(SoftTimeLimitExceededException.class, failure(soft));
-        assertTrue(s.getMessage().contains("soft time limit"), s.getMessage());
-        TaskHandle hard = pool.applyAsync(TaskRequest.builder("spin").args(List.of(60)).timeLimit(Duration.ofMillis(300)).build());
-        TimeLimitExceededException h = assertInstanceOf(TimeLimitExceededException.class, failure(hard));
-        assertTrue(h.getMessage().contains("was killed"), h.getMessage());
-        assertEquals(3L, ((Number) pool.applyAsync(TaskRequest.of("add", 1, 2)).await(WAIT)).longValue());
-    }
-
-    @Test
-    void maxTasksPerChildRecyclesChildren() throws Exception {
-        start(PoolConfig.ofConcurrency(1).withMaxTasksPerChild(2));
-        Set<Long> pids = new HashSet<>();
-        for (int i = 0; i < 6; i++) {
-            pids.add(((Number) pool.applyAsync(TaskRequest.of("pid")).await(WAIT)).longValue());
-        }
-        assertEquals(3, pids.size(), "pids " + pids);
-        assertTrue(events.contains(PoolEvents.TOPIC_WORKER_RETIRED));
-    }
-
-    @Test
-    void growShrinkAndRestartWhileTasksRunLoseNothing() throws Exception {
-        start(PoolConfig.ofConcurrency(2));
-        List<TaskHandle> handles = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
-            handles.add(pool.applyAsync(TaskRequest.of("sleep", 0.005)));
-            if (i == 50) {
-                pool.grow(1);
-            } else if (i == 150) {
-                pool.shrink(2);
-            } else if (i == 200) {
-                pool.restart();
-            }
-        }
-        for (TaskHandle h : handles) {
-            assertEquals(0.005, h.await(WAIT));
-        }
-        assertEquals(1, pool.stats().concurrency());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.shrink(1));
-        assertTrue(e.getMessage().contains("at least one"), e.getMessage());
     }
 
     @Test

@@ -3,7 +3,6 @@ package org.celeriac.pool.solo.impl;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.celeriac.pool.api.BasePool;
-import org.celeriac.pool.api.PoolCapability;
 import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;

@@ -90,6 +90,20 @@ class PreforkPoolIT {
     }
 
     @Test
+    void aWarmSpareReplacesALostChildAtOnce() throws Exception {
+        pool.start(PoolConfig.ofConcurrency(1));
+        FelixContainer.await("a spare child is up", WAIT,
+                () -> pool.stats().workers().stream().anyMatch(w -> w.state().equals("spare")));
+        long spare = Long.parseLong(pool.stats().workers().stream().filter(w -> w.state().equals("spare"))
+                .findFirst().orElseThrow().id());
+        TaskHandle victim = pool.applyAsync(TaskRequest.of("wait", 30));
+        TaskHandle next = pool.applyAsync(TaskRequest.of("pid"));
+        ProcessHandle.of(childPid(victim)).orElseThrow().destroyForcibly();
+        assertInstanceOf(WorkerLostException.class, failure(victim));
+        assertEquals(spare, number(next), "the queued task ran on the promoted spare, not on a child started later");
+    }
+
+    @Test
     void softAndHardTimeLimits() throws Exception {
         pool.start(PoolConfig.ofConcurrency(1));
         TaskHandle soft = pool.applyAsync(TaskRequest.builder("sleep").args(List.of(30)).softTimeLimit(Duration.ofMillis(200)).build());

@@ -37,17 +37,20 @@ final class Child {
     long hardDeadline;
     /** Retire (SHUTDOWN) once its outstanding tasks are done: recycling, shrink, rolling restart. */
     boolean retireWhenIdle;
+    /** A warm spare: started and kept idle, never given work, promoted the moment a child is lost or retired. */
+    boolean spare;
     boolean gone;
     /** When its connection closed (System.nanoTime), or 0: it should exit within a grace period. */
     long eofNanos;
 
-    Child(int index, String secret) {
+    Child(int index, String secret, boolean spare) {
         this.index = index;
         this.secret = secret;
+        this.spare = spare;
     }
 
     boolean acceptsWork(int prefetch) {
-        return state == State.UP && !retireWhenIdle && outstanding.size() < prefetch;
+        return state == State.UP && !retireWhenIdle && !spare && outstanding.size() < prefetch;
     }
 
     String describe() {

@@ -138,7 +138,7 @@ final class Hub {
     }
 
     int upCount() {
-        return call(h -> (int) h.children.stream().filter(c -> c.state == Child.State.UP).count());
+        return call(h -> (int) h.children.stream().filter(c -> c.state == Child.State.UP && !c.spare).count());
     }
 
     /** Queues a task; {@code false} if the hub has stopped (the caller refuses the task). */
@@ -352,11 +352,12 @@ final class Hub {
         if (c.retireWhenIdle) {
             shutdown(c);
         }
-        int up = (int) children.stream().filter(x -> x.state == Child.State.UP).count();
+        int up = (int) children.stream().filter(x -> x.state == Child.State.UP && !x.spare).count();
         if (up >= target) {
             upWaiters.forEach(w -> w.complete(up));
             upWaiters.clear();
         }
+        ensureTarget(System.nanoTime()); // the last working child is up: time to start the spares
     }
 
     private void result(Child c, Frame f) throws ProtocolException {
@@ -488,23 +489,44 @@ final class Hub {
 
     // ---- children -----------------------------------------------------------------------------------------
 
+    /** Children that take work or will: not retiring, not spare. */
     private long liveCount() {
-        return children.stream().filter(c -> !c.retireWhenIdle).count();
+        return children.stream().filter(c -> !c.retireWhenIdle && !c.spare).count();
     }
 
+    /**
+     * Keeps {@code target} working children and {@code spare.children} warm spares. A missing working child
+     * is replaced by promoting a spare (an UP one first), which takes work at once: a lost or recycled
+     * child's replacement is then invisible to waiting tasks. Spares are started only once every working
+     * child is up, so they never slow the pool's own start.
+     */
     private void ensureTarget(long now) {
         if (closing || stopped) {
             return;
         }
-        while (liveCount() < target && now >= nextSpawnNanos) {
-            spawn();
+        while (liveCount() < target) {
+            Child spare = children.stream().filter(c -> c.spare && !c.retireWhenIdle)
+                    .min(java.util.Comparator.comparingInt((Child c) -> c.state == Child.State.UP ? 0 : 1)).orElse(null);
+            if (spare != null) {
+                spare.spare = false;
+                continue;
+            }
+            if (now < nextSpawnNanos) {
+                return;
+            }
+            spawn(false);
+        }
+        boolean allUp = children.stream().filter(c -> !c.spare && !c.retireWhenIdle).allMatch(c -> c.state == Child.State.UP);
+        long spares = children.stream().filter(c -> c.spare && !c.retireWhenIdle).count();
+        for (long i = spares; allUp && i < options.spareChildren() && now >= nextSpawnNanos; i++) {
+            spawn(true);
         }
     }
 
-    private void spawn() {
+    private void spawn(boolean spare) {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
-        Child c = new Child(nextIndex++, HexFormat.of().formatHex(secret));
+        Child c = new Child(nextIndex++, HexFormat.of().formatHex(secret), spare);
         children.add(c);
         spawner.execute(() -> {
             try {
@@ -707,7 +729,7 @@ final class Hub {
         assertInHub();
         target += delta;
         if (delta < 0) {
-            List<Child> candidates = new ArrayList<>(children.stream().filter(c -> !c.retireWhenIdle).toList());
+            List<Child> candidates = new ArrayList<>(children.stream().filter(c -> !c.retireWhenIdle && !c.spare).toList());
             candidates.sort(java.util.Comparator.comparingInt((Child c) -> c.state == Child.State.UP ? 1 : 0)
                     .thenComparingInt(c -> c.outstanding.size()));
             for (int i = 0; i < -delta && i < candidates.size(); i++) {
@@ -737,8 +759,8 @@ final class Hub {
         for (Child c : children) {
             PendingJob running = c.outstanding.peek();
             active += running == null ? 0 : 1;
-            String s = c.retireWhenIdle ? "retiring" : c.state == Child.State.UP ? (running == null ? "idle" : "busy")
-                    : "starting";
+            String s = c.retireWhenIdle ? "retiring" : c.state != Child.State.UP ? "starting" : c.spare ? "spare"
+                    : running == null ? "idle" : "busy";
             workers.add(new WorkerInfo(c.pid > 0 ? Long.toString(c.pid) : "child-" + c.index, s,
                     running == null ? null : running.taskId(), c.tasksDone, c.rss, Duration.ofNanos(now - c.spawnNanos)));
         }

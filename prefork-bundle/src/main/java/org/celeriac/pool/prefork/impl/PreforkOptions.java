@@ -16,10 +16,12 @@ import org.celeriac.pool.api.PoolConfig;
  *   <li>{@code child.jvm.args}: extra JVM arguments for children, space-separated</li>
  *   <li>{@code child.c1.only} (false): stop at C1 for faster warm-up but slower steady state</li>
  *   <li>{@code class.data.cache} (true): record and use an AOT/CDS cache for children</li>
+ *   <li>{@code spare.children} (1): warm spare children kept up to replace a lost or recycled one at once</li>
  * </ul>
  */
 record PreforkOptions(int prefetch, Duration procAliveTimeout, int maxFrameBytes, String childHeap,
-                      List<String> childJvmArgs, boolean childC1Only, boolean classDataCache, boolean reportRssEveryTask) {
+                      List<String> childJvmArgs, boolean childC1Only, boolean classDataCache, boolean reportRssEveryTask,
+                      int spareChildren) {
 
     static PreforkOptions from(PoolConfig config) {
         Map<String, String> o = config.options();
@@ -37,7 +39,8 @@ record PreforkOptions(int prefetch, Duration procAliveTimeout, int maxFrameBytes
         return new PreforkOptions(prefetch, Duration.ofMillis((long) (alive * 1000)), maxFrame, heap,
                 args.isEmpty() ? List.of() : Arrays.asList(args.split("\\s+")),
                 Boolean.parseBoolean(o.getOrDefault("child.c1.only", "false")),
-                Boolean.parseBoolean(o.getOrDefault("class.data.cache", "true")), config.maxMemoryPerChild() > 0);
+                Boolean.parseBoolean(o.getOrDefault("class.data.cache", "true")), config.maxMemoryPerChild() > 0,
+                intOption(o, "spare.children", 1, 0));
     }
 
     private static int intOption(Map<String, String> o, String key, int def, int min) {

@@ -76,6 +76,9 @@ public final class PreforkBench {
             b.row("~1 ms CPU task (cpu 1e6), concurrency " + c, "%.0f tasks/s", cpu);
         }
         b.spawnTimes();
+        for (int spares : new int[] {0, 1}) {
+            b.row("replacement: kill → next queued task done, " + spares + " spare", "median %.0f ms", b.replacementGap(spares));
+        }
         b.report(Path.of("benchmarks/results"));
     }
 
@@ -149,10 +152,48 @@ public final class PreforkBench {
     }
 
     private PreforkPool pool(int concurrency, int prefetch, boolean cache) {
+        // No warm spare here: one starting in the background would disturb the figures it does not take part in.
+        return pool(concurrency, Map.of("prefetch", Integer.toString(prefetch), "class.data.cache", Boolean.toString(cache),
+                "spare.children", "0"));
+    }
+
+    private PreforkPool pool(int concurrency, Map<String, String> options) {
         PreforkPool p = PreforkPool.standalone(env, classpath, taskJars);
-        p.start(PoolConfig.ofConcurrency(concurrency).withOptions(Map.of("prefetch", Integer.toString(prefetch),
-                "class.data.cache", Boolean.toString(cache))));
+        p.start(PoolConfig.ofConcurrency(concurrency).withOptions(options));
         return p;
+    }
+
+    /**
+     * How long a task queued behind a crash waits: one child runs a long task, another task waits; the
+     * child is SIGKILLed; measured from the kill to the waiting task's completion.
+     */
+    private double replacementGap(int spares) throws Exception {
+        List<Long> gaps = new ArrayList<>();
+        PreforkPool p = pool(1, Map.of("spare.children", Integer.toString(spares)));
+        try {
+            for (int rep = 0; rep < (quick ? 3 : 7); rep++) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (spares > 0 && p.stats().workers().stream().noneMatch(w -> w.state().equals("spare"))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                TaskHandle victim = p.applyAsync(TaskRequest.of("echo")); // warm the child up first
+                victim.await(Duration.ofSeconds(30));
+                TaskHandle longTask = p.applyAsync(TaskRequest.of("cpu", 50_000_000_000L));
+                TaskHandle waiting = p.applyAsync(TaskRequest.of("echo"));
+                while (longTask.workerId() == null) {
+                    Thread.sleep(1);
+                }
+                long t0 = System.nanoTime();
+                ProcessHandle.of(Long.parseLong(longTask.workerId())).orElseThrow().destroyForcibly();
+                waiting.await(Duration.ofSeconds(30));
+                gaps.add(System.nanoTime() - t0);
+            }
+        } finally {
+            p.terminate();
+        }
+        gaps.sort(null);
+        return gaps.get(gaps.size() / 2) / 1e6;
     }
 
     /** Sequential no-op round trips through one child: rate, p50 µs, p99 µs. */

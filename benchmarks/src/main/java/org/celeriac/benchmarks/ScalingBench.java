@@ -108,7 +108,7 @@ public final class ScalingBench {
     }
 
     private static double rate(BasePool pool, int concurrency, int tasks) throws Exception {
-        pool.start(PoolConfig.ofConcurrency(concurrency));
+        pool.start(PoolConfig.ofConcurrency(concurrency).withOptions(java.util.Map.of("spare.children", "0")));
         try {
             run(pool, tasks / 2); // warm-up (JIT in every worker or child)
             long t0 = System.nanoTime();

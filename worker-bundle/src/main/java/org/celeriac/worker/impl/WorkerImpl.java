@@ -423,6 +423,12 @@ public final class WorkerImpl implements Worker {
                 if (active == a && park(h)) {
                     return;
                 }
+            } catch (RuntimeException e) {
+                // A broken pool must not leave the task pending forever: fail it, naming the pool.
+                LOG.log(Level.ERROR, "pool " + a.pool().name() + " failed to accept task " + h.taskId(), e);
+                h.complete(TaskState.FAILURE, null, new IllegalStateException("pool '" + a.pool().name()
+                        + "' failed to accept the task: " + e, e));
+                return;
             }
         }
     }

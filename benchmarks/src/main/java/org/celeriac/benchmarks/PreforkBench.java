@@ -102,35 +102,12 @@ public final class PreforkBench {
                 ByteBuffer in = ByteBuffer.allocateDirect(FRAME * outstanding);
                 for (int warm = 0; warm < 2; warm++) {
                     for (int i = 0; i < n; i += outstanding) {
-                        long t0 = System.nanoTime();
-                        out.clear();
-                        while (out.hasRemaining()) {
-                            out.put((byte) 1);
-                        }
-                        out.flip();
-                        while (out.hasRemaining()) {
-                            ch.write(out);
-                        }
-                        in.clear();
-                        while (in.hasRemaining()) {
-                            ch.read(in);
-                        }
-                        lat[Math.min(i, n - 1)] = System.nanoTime() - t0;
+                        exchange(ch, out, in);
                     }
                 }
                 long t0 = System.nanoTime();
                 for (int i = 0; i < n; i += outstanding) {
-                    long s = System.nanoTime();
-                    out.clear().position(out.capacity());
-                    out.flip();
-                    while (out.hasRemaining()) {
-                        ch.write(out);
-                    }
-                    in.clear();
-                    while (in.hasRemaining()) {
-                        ch.read(in);
-                    }
-                    lat[i / outstanding] = System.nanoTime() - s;
+                    lat[i / outstanding] = exchange(ch, out, in);
                 }
                 long total = System.nanoTime() - t0;
                 long[] used = Arrays.copyOf(lat, n / outstanding);
@@ -142,6 +119,20 @@ public final class PreforkBench {
                 Files.deleteIfExists(dir);
             }
         }
+    }
+
+    /** Writes {@code out}'s whole capacity (the outstanding frames) and reads as many bytes back; returns the nanos. */
+    private static long exchange(SocketChannel ch, ByteBuffer out, ByteBuffer in) throws IOException {
+        long t0 = System.nanoTime();
+        out.clear();
+        while (out.hasRemaining()) {
+            ch.write(out);
+        }
+        in.clear();
+        while (in.hasRemaining()) {
+            ch.read(in);
+        }
+        return System.nanoTime() - t0;
     }
 
     private static List<String> javaCommand(String main, String... args) {

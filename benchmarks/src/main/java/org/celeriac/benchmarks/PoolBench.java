@@ -60,6 +60,7 @@ public final class PoolBench {
         System.out.printf("Celeriac in-process pool benchmark (%s mode), JDK %s, %d CPUs%n%n",
                 quick ? "quick" : "full", Runtime.version(), Runtime.getRuntime().availableProcessors());
         bench.dispatch();
+        bench.latency();
         bench.soloOverhead();
         bench.greenScale(quick ? 20_000 : 100_000, "≤ 1.3x raw");
         if (!quick) {
@@ -87,6 +88,67 @@ public final class PoolBench {
             long green = timePool(new GreenPool(env), PoolConfig.DEFAULTS, requests, reps);
             results.add(new Result("dispatch: green(1000) vs VT-per-task+CF", "tasks/s", rate(n, green), rate(n, rawVt),
                     "newVirtualThreadPerTaskExecutor", true, "≥ 0.5x raw"));
+        }
+    }
+
+    // ---- latency -----------------------------------------------------------------------------------------
+
+    /**
+     * Per-task latency, submit → result seen by the submitter, one task at a time (no queueing): threads vs
+     * a raw {@code ThreadPoolExecutor}, green vs raw virtual threads. Percentiles p50/p99/p999 in µs.
+     */
+    private void latency() throws Exception {
+        int n = quick ? 20_000 : 200_000;
+        List<TaskRequest> requests = requests("noop", n);
+        ThreadPoolExecutor raw = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        long[] rawTpe = latencies(n, i -> CompletableFuture.supplyAsync(() -> null, raw).join());
+        raw.shutdown();
+        long[] threads = poolLatencies(new ThreadsPool(env), PoolConfig.ofConcurrency(2), requests);
+        addLatency("threads(2)", threads, rawTpe, "ThreadPoolExecutor(2)");
+        try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
+            long[] rawVt = latencies(n, i -> CompletableFuture.supplyAsync(() -> null, vt).join());
+            long[] green = poolLatencies(new GreenPool(env), PoolConfig.DEFAULTS, requests);
+            addLatency("green(1000)", green, rawVt, "virtual thread per task");
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        void run(int i) throws Exception;
+    }
+
+    /** Sorted latencies of {@code n} calls after as many warm-up calls. */
+    private static long[] latencies(int n, Call call) throws Exception {
+        for (int i = 0; i < n; i++) {
+            call.run(i);
+        }
+        long[] lat = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            call.run(i);
+            lat[i] = System.nanoTime() - t0;
+        }
+        java.util.Arrays.sort(lat);
+        return lat;
+    }
+
+    private static long[] poolLatencies(BasePool pool, PoolConfig config, List<TaskRequest> requests) throws Exception {
+        pool.start(config);
+        try {
+            return latencies(requests.size(), i -> pool.applyAsync(requests.get(i)).await(Duration.ofMinutes(1)));
+        } finally {
+            pool.terminate();
+        }
+    }
+
+    private void addLatency(String pool, long[] celeriac, long[] raw, String rawName) {
+        double[] qs = {0.5, 0.99, 0.999};
+        String[] names = {"p50", "p99", "p999"};
+        for (int q = 0; q < qs.length; q++) {
+            double c = celeriac[(int) (celeriac.length * qs[q])] / 1e3;
+            double r = raw[(int) (raw.length * qs[q])] / 1e3;
+            results.add(new Result("latency " + names[q] + ": " + pool + ", one at a time", "µs", c, r, rawName, false,
+                    q == 0 ? "(measured)" : ""));
         }
     }
 

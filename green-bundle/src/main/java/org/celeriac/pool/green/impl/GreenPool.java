@@ -74,8 +74,16 @@ public final class GreenPool extends InProcessPool {
 
     @Override
     protected void dispatch(Job job) {
+        if (queue.isEmpty() && tryAcquire()) {
+            start(job); // the common case below the bound: no trip through the queue (FIFO holds: it is empty)
+            return;
+        }
         queue.add(job);
         pump();
+    }
+
+    private void start(Job job) {
+        threads.newThread(() -> runFrom(job)).start();
     }
 
     /** Starts a runner for queued jobs while slots are free. */
@@ -85,7 +93,7 @@ public final class GreenPool extends InProcessPool {
             if (job == null) {
                 running.decrementAndGet();
             } else {
-                threads.newThread(() -> runFrom(job)).start();
+                start(job);
             }
         }
     }

@@ -73,8 +73,7 @@ final class BundleClasspath implements Supplier<ChildClasspath> {
         }
         // Packages the system bundle exports on behalf of an embedding application (its class path) have no
         // bundle jar: take the classes the child itself needs from wherever they were loaded.
-        for (Class<?> needed : new Class<?>[] {Task.class, com.fasterxml.jackson.databind.ObjectMapper.class,
-                com.fasterxml.jackson.core.JsonParser.class, com.fasterxml.jackson.annotation.JsonProperty.class}) {
+        for (Class<?> needed : new Class<?>[] {Task.class, com.fasterxml.jackson.core.JsonParser.class}) {
             Path source = codeSource(needed);
             if (source != null) {
                 classpath.add(source);

@@ -20,7 +20,6 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
-import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * A real Apache Felix framework for a test: found through {@link FrameworkFactory} and {@link ServiceLoader},
@@ -110,10 +109,6 @@ final class FelixContainer implements AutoCloseable {
         return framework.getBundleContext();
     }
 
-    List<Bundle> installed() {
-        return List.copyOf(installed);
-    }
-
     Bundle bundle(String symbolicName) {
         for (Bundle b : context().getBundles()) {
             if (symbolicName.equals(b.getSymbolicName())) {
@@ -153,10 +148,6 @@ final class FelixContainer implements AutoCloseable {
             }
             Thread.sleep(10);
         }
-    }
-
-    void refresh() {
-        framework.adapt(FrameworkWiring.class).refreshBundles(null);
     }
 
     @Override

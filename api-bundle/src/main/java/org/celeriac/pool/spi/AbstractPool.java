@@ -290,16 +290,6 @@ public abstract class AbstractPool implements BasePool {
         return termination.minimalCompletionStage();
     }
 
-    /** Runs {@code action} under the lifecycle lock, so that it does not interleave with a transition. */
-    protected final void underLifecycleLock(Runnable action) {
-        lifecycle.lock();
-        try {
-            action.run();
-        } finally {
-            lifecycle.unlock();
-        }
-    }
-
     /** @throws IllegalArgumentException unless {@code n >= 1} */
     protected static void requirePositiveCount(int n, String operation) {
         if (n < 1) {

@@ -58,7 +58,6 @@ public final class Job implements TaskContext, Runnable {
     private volatile String workerId;
     private volatile boolean cancelled;
     private volatile boolean softLimitHit;
-    private volatile long startedNanos;
     private ScheduledFuture<?> softTimer; // written and cancelled by the running thread only
     private ScheduledFuture<?> hardTimer;
     private System.Logger logger;
@@ -115,7 +114,6 @@ public final class Job implements TaskContext, Runnable {
         if (!STATE.compareAndSet(this, QUEUED, RUNNING)) {
             return true; // cancelled while queued: nothing to run, the slot is still ours
         }
-        startedNanos = System.nanoTime();
         handle.markStarted(worker);
         armTimers();
         Object result = null;
@@ -254,12 +252,6 @@ public final class Job implements TaskContext, Runnable {
 
     private String softLimitMessage() {
         return "task " + handle.request().name() + "[" + handle.taskId() + "] exceeded its soft time limit of " + softLimit;
-    }
-
-    /** Nanos since the task started, or 0 before. */
-    long runningNanos() {
-        long s = startedNanos;
-        return s == 0 ? 0 : System.nanoTime() - s;
     }
 
     // ---- TaskContext -------------------------------------------------------------------------------------

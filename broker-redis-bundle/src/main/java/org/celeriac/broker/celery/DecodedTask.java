@@ -1,0 +1,22 @@
+package org.celeriac.broker.celery;
+
+import org.celeriac.pool.api.TaskRequest;
+
+/** What a task message asks for: a task to run, or a refusal to report back to the sender. */
+public sealed interface DecodedTask {
+
+    /** The task id the result is stored under; {@code null} only when the message has none at all. */
+    String taskId();
+
+    /** A well-formed protocol-v2 task. @param ignoreResult the sender asked for no result ({@code ignore_result}) */
+    record Run(TaskRequest request, boolean ignoreResult) implements DecodedTask {
+        @Override
+        public String taskId() {
+            return request.id();
+        }
+    }
+
+    /** A message Celeriac will not run; {@code error} is stored as its result and the message is acknowledged. */
+    record Refuse(String taskId, String taskName, CeleryError error) implements DecodedTask {
+    }
+}

@@ -1,0 +1,153 @@
+package org.celeriac.broker.celery;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.celeriac.pool.api.TaskRequest;
+
+/**
+ * Reads Celery task messages, protocol version 2: the task name, id, limits, ETA and expiry in the headers
+ * and a JSON body {@code [args, kwargs, embed]}. Stateless and thread-safe.
+ *
+ * <p>It never runs or deserializes anything but JSON: a pickled (or YAML, msgpack) body is refused by its
+ * content type before a byte of it is read. Every refusal names the problem, so the sender's
+ * {@code AsyncResult.get()} raises a clear error instead of waiting forever.
+ */
+public final class TaskMessageDecoder {
+    static final String JSON = "application/json";
+    /** Message headers a task can see through its request, beyond the ones mapped to request fields. */
+    private static final List<String> PASSED_HEADERS = List.of("retries", "root_id", "parent_id", "group",
+            "group_index", "origin", "shadow");
+
+    private final long maxBodyBytes;
+
+    /** @param maxBodyBytes bodies larger than this (after decoding) are refused, not parsed */
+    public TaskMessageDecoder(long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public DecodedTask decode(KombuMessage message) {
+        JsonNode headers = message.headers();
+        String taskId = firstText(headers.path("id"), message.properties().path("correlation_id"));
+        String taskName = Json.text(headers.path("task"));
+        String contentType = message.contentType();
+        if (contentType != null && !contentType.equals(JSON)) {
+            return new DecodedTask.Refuse(taskId, taskName, CeleryError.contentDisallowed(contentType));
+        }
+        if (taskName == null) {
+            // Protocol 1 put everything in the body; its id is the correlation id Celery also set.
+            return new DecodedTask.Refuse(taskId, null, CeleryError.invalidTask("not a Celery protocol 2 task message "
+                    + "(no 'task' header): Celeriac reads protocol 2 only; set task_protocol = 2 on the sender "
+                    + "(the default since Celery 4)"));
+        }
+        if (taskId == null) {
+            return new DecodedTask.Refuse(null, taskName, CeleryError.invalidTask("the message has no task id"));
+        }
+        try {
+            return new DecodedTask.Run(request(message, taskId, taskName), headers.path("ignore_result").asBoolean(false));
+        } catch (MessageFormatException | IllegalArgumentException e) {
+            return new DecodedTask.Refuse(taskId, taskName, CeleryError.invalidTask(
+                    "malformed message for task " + taskName + "[" + taskId + "]: " + e.getMessage()));
+        }
+    }
+
+    private TaskRequest request(KombuMessage message, String taskId, String taskName) throws MessageFormatException {
+        byte[] body = message.body();
+        if (body.length > maxBodyBytes) {
+            throw new MessageFormatException("the body has " + body.length + " bytes, more than max.message.bytes = " + maxBodyBytes);
+        }
+        JsonNode tree;
+        try {
+            tree = Json.MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new MessageFormatException("the body is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new MessageFormatException("the body cannot be read: " + e.getMessage());
+        }
+        if (tree == null || !tree.isArray() || tree.size() != 3 || !tree.get(0).isArray() || !tree.get(1).isObject()) {
+            throw new MessageFormatException("the body must be [args, kwargs, embed] with a list and an object, got "
+                    + Json.abbreviate(String.valueOf(tree)));
+        }
+        requireNoCanvas(tree.get(2));
+        JsonNode headers = message.headers();
+        JsonNode limits = headers.path("timelimit");
+        Map<String, Object> passed = new LinkedHashMap<>();
+        for (String h : PASSED_HEADERS) {
+            JsonNode v = headers.get(h);
+            if (v != null && !v.isNull()) {
+                passed.put(h, Json.MAPPER.convertValue(v, Object.class));
+            }
+        }
+        passed.put("redelivered", message.redelivered());
+        return TaskRequest.builder(taskName).id(taskId)
+                .args(Json.MAPPER.convertValue(tree.get(0), List.class))
+                .kwargs(Json.MAPPER.convertValue(tree.get(1), Map.class))
+                // Celery writes timelimit as [hard, soft] (celery/app/amqp.py).
+                .timeLimit(seconds(limits.path(0), "timelimit[0] (hard)"))
+                .softTimeLimit(seconds(limits.path(1), "timelimit[1] (soft)"))
+                .eta(instant(headers.path("eta"), "eta"))
+                .expires(instant(headers.path("expires"), "expires"))
+                .headers(passed)
+                .build();
+    }
+
+    /**
+     * Chains, callbacks and chords continue on the worker in Celery; Celeriac does not run them yet, and a
+     * silently dropped continuation would leave the sender waiting for a result that never comes.
+     */
+    private static void requireNoCanvas(JsonNode embed) throws MessageFormatException {
+        if (embed == null || embed.isNull()) {
+            return;
+        }
+        for (String key : List.of("callbacks", "errbacks", "chain", "chord")) {
+            JsonNode v = embed.path(key);
+            if (!v.isMissingNode() && !v.isNull() && !(v.isArray() && v.isEmpty())) {
+                throw new MessageFormatException("it carries a canvas ('" + key + "'): chains, callbacks and chords "
+                        + "are not supported by Celeriac workers yet; send the tasks one by one");
+            }
+        }
+    }
+
+    private static Duration seconds(JsonNode v, String what) throws MessageFormatException {
+        if (v.isMissingNode() || v.isNull()) {
+            return null;
+        }
+        if (!v.isNumber() || v.asDouble() <= 0) {
+            throw new MessageFormatException(what + " must be a positive number of seconds, was " + v);
+        }
+        return Duration.ofNanos((long) (v.asDouble() * 1e9));
+    }
+
+    /** Celery writes ISO 8601 with an offset; a naive time (old senders with enable_utc) is UTC. */
+    private static Instant instant(JsonNode v, String what) throws MessageFormatException {
+        if (v.isMissingNode() || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new MessageFormatException(what + " must be an ISO 8601 date-time, was " + v);
+        }
+        try {
+            return OffsetDateTime.parse(v.asText()).toInstant();
+        } catch (DateTimeParseException offsetMissing) {
+            try {
+                return LocalDateTime.parse(v.asText()).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException e) {
+                throw new MessageFormatException(what + " must be an ISO 8601 date-time, was '" + v.asText() + "'");
+            }
+        }
+    }
+
+    private static String firstText(JsonNode a, JsonNode b) {
+        String s = Json.text(a);
+        return s != null && !s.isBlank() ? s : Json.text(b);
+    }
+}

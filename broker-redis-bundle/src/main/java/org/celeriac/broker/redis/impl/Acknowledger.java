@@ -1,0 +1,135 @@
+package org.celeriac.broker.redis.impl;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Settles deliveries in Redis on one thread, in batches: "store the result and acknowledge" or "put it back",
+ * each one atomic script, many per round trip. Tasks complete on pool threads; none of them waits for Redis.
+ * While Redis is unreachable it retries with back-off: both scripts are idempotent, so a batch cut off
+ * half-way is simply sent again.
+ */
+final class Acknowledger implements Runnable {
+    private static final Logger LOG = System.getLogger(Acknowledger.class.getName());
+    private static final int BATCH = 256;
+
+    /**
+     * What to do with one delivery.
+     *
+     * @param resultKey where the result goes; {@code null} when there is none to store
+     * @param result    the result to store, {@code ""} for none; {@code null} = requeue
+     */
+    record Settlement(Delivery delivery, String resultKey, String result) {
+    }
+
+    private final JedisPool pool;
+    private final InFlight inFlight;
+    private final Counters counters;
+    private final long resultExpiresSeconds;
+    private final LinkedBlockingQueue<Settlement> queue = new LinkedBlockingQueue<>();
+    private volatile boolean stopping;
+
+    Acknowledger(JedisPool pool, InFlight inFlight, Counters counters, long resultExpiresSeconds) {
+        this.pool = pool;
+        this.inFlight = inFlight;
+        this.counters = counters;
+        this.resultExpiresSeconds = resultExpiresSeconds;
+    }
+
+    /** Acknowledges {@code d}, storing {@code result} under {@code resultKey} unless {@code result} is empty. */
+    void ack(Delivery d, String resultKey, String result) {
+        if (d.settle()) {
+            queue.add(new Settlement(d, resultKey, result));
+        }
+    }
+
+    /** Puts {@code d} back at the head of its queue, unrun. @return whether this call settles it */
+    boolean requeue(Delivery d) {
+        if (!d.settle()) {
+            return false;
+        }
+        queue.add(new Settlement(d, null, null));
+        return true;
+    }
+
+    /** Finishes what is queued, then returns from {@link #run()}. */
+    void stop() {
+        stopping = true;
+    }
+
+    @Override
+    public void run() {
+        List<Settlement> batch = new ArrayList<>(BATCH);
+        while (!(stopping && queue.isEmpty())) {
+            try {
+                Settlement first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                send(batch);
+                batch.clear();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void send(List<Settlement> batch) throws InterruptedException {
+        Duration backoff = Duration.ofMillis(50);
+        for (;;) {
+            try (Jedis jedis = pool.getResource()) {
+                Pipeline p = jedis.pipelined();
+                List<Response<Object>> replies = new ArrayList<>(batch.size());
+                for (Settlement s : batch) {
+                    replies.add(s.result() == null
+                            ? p.eval(Scripts.REQUEUE, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX, s.delivery().queueKey),
+                                    List.of(s.delivery().tag, s.delivery().message.raw()))
+                            : p.eval(Scripts.ACK, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX,
+                                            s.resultKey() == null ? s.delivery().queueKey : s.resultKey()),
+                                    List.of(s.delivery().tag, s.result(), Long.toString(resultExpiresSeconds))));
+                }
+                p.sync();
+                counters.connected = true;
+                for (int i = 0; i < batch.size(); i++) {
+                    settled(batch.get(i), Long.valueOf(1).equals(replies.get(i).get()));
+                }
+                return;
+            } catch (JedisException e) {
+                counters.connected = false;
+                LOG.log(Level.WARNING, "cannot settle " + batch.size() + " messages in Redis (retrying in "
+                        + backoff.toMillis() + " ms): " + e);
+                Thread.sleep(backoff.toMillis());
+                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private void settled(Settlement s, boolean ours) {
+        inFlight.remove(s.delivery());
+        if (s.result() == null) {
+            if (ours) {
+                counters.requeued.increment();
+            }
+            return;
+        }
+        counters.acknowledged.increment();
+        if (!ours) {
+            LOG.log(Level.WARNING, "message " + s.delivery().tag + " (task " + s.delivery().taskId() + ") was restored to "
+                    + "its queue by another worker before this one acknowledged it (visibility timeout too short for a "
+                    + "stalled worker?): its result is left to the copy that runs there");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package org.celeriac.broker.redis.impl;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.celeriac.broker.celery.KombuMessage;
+import org.celeriac.pool.api.TaskHandle;
+
+/**
+ * One message taken from a queue and not yet settled. It is settled exactly once — acknowledged (with or
+ * without a result) or put back — whichever of the task's completion, a shutdown or a lost connection gets
+ * there first; {@link #settle()} decides.
+ */
+final class Delivery {
+    final String tag;
+    /** The Redis key it was popped from: where a requeue puts it back. */
+    final String queueKey;
+    final KombuMessage message;
+    /** Counted against the prefetch limit (tasks held for a later ETA are not, as in Celery). */
+    final boolean counted;
+    private final AtomicBoolean settled = new AtomicBoolean();
+    private volatile String taskId;
+    private volatile TaskHandle handle;
+
+    Delivery(String tag, String queueKey, KombuMessage message, boolean counted) {
+        this.tag = tag;
+        this.queueKey = queueKey;
+        this.message = message;
+        this.counted = counted;
+    }
+
+    /** Claims the right to settle it: {@code true} exactly once. */
+    boolean settle() {
+        return settled.compareAndSet(false, true);
+    }
+
+    boolean isSettled() {
+        return settled.get();
+    }
+
+    void taskId(String taskId) {
+        this.taskId = taskId;
+    }
+
+    void handle(TaskHandle handle) {
+        this.handle = handle;
+    }
+
+    /** The task id, once the message was decoded as a task. */
+    String taskId() {
+        return taskId;
+    }
+
+    /** The worker's handle, once submitted. */
+    TaskHandle handle() {
+        return handle;
+    }
+}

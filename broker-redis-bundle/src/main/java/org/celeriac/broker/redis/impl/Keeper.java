@@ -1,0 +1,137 @@
+package org.celeriac.broker.redis.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.celeriac.broker.celery.KombuMessage;
+import org.celeriac.broker.celery.MessageFormatException;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.params.ZAddParams;
+
+/**
+ * The visibility-timeout housekeeping, run periodically off the consumer thread.
+ *
+ * <ul>
+ *   <li>{@link #refresh()} re-stamps the messages this worker holds, so a task that runs longer than the
+ *       visibility timeout is not restored and run a second time elsewhere (kombu does not do this: Celery's
+ *       long tasks are redelivered in a loop when they outlast the timeout).</li>
+ *   <li>{@link #restore()} puts back the messages of workers that died holding them, once they are older than
+ *       the visibility timeout — as kombu's {@code restore_visible} does, on the same keys, so Celeriac and
+ *       Python workers rescue each other's messages. Each restore is an atomic compare-and-set.</li>
+ * </ul>
+ */
+final class Keeper {
+    private static final Logger LOG = System.getLogger(Keeper.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int RESTORE_BATCH = 100;
+
+    private final JedisPool pool;
+    private final InFlight inFlight;
+    private final Counters counters;
+    private final double visibilityTimeoutSeconds;
+
+    Keeper(JedisPool pool, InFlight inFlight, Counters counters, double visibilityTimeoutSeconds) {
+        this.pool = pool;
+        this.inFlight = inFlight;
+        this.counters = counters;
+        this.visibilityTimeoutSeconds = visibilityTimeoutSeconds;
+    }
+
+    /** Marks every held message as taken now (only those still recorded: {@code ZADD XX}). */
+    void refresh() {
+        List<String> tags = inFlight.tags();
+        if (tags.isEmpty()) {
+            return;
+        }
+        double now = System.currentTimeMillis() / 1000.0;
+        try (Jedis jedis = pool.getResource()) {
+            Pipeline p = jedis.pipelined();
+            for (String tag : tags) {
+                p.zadd(RedisKeys.UNACKED_INDEX, now, tag, ZAddParams.zAddParams().xx());
+            }
+            p.sync();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot refresh " + tags.size() + " held messages in Redis: " + e);
+        }
+    }
+
+    /** Restores every message older than the visibility timeout. @return how many were restored */
+    int restore() {
+        int restored = 0;
+        try (Jedis jedis = pool.getResource()) {
+            for (;;) {
+                double cutoff = System.currentTimeMillis() / 1000.0 - visibilityTimeoutSeconds;
+                List<String> stale = jedis.zrangeByScore(RedisKeys.UNACKED_INDEX, Double.NEGATIVE_INFINITY, cutoff, 0, RESTORE_BATCH);
+                for (String tag : stale) {
+                    if (restore(jedis, tag, cutoff)) {
+                        restored++;
+                    }
+                }
+                if (stale.size() < RESTORE_BATCH) {
+                    break;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot restore unacknowledged messages from Redis: " + e);
+        }
+        if (restored > 0) {
+            counters.restored.add(restored);
+            LOG.log(Level.INFO, "restored " + restored + " messages whose worker stopped acknowledging them for "
+                    + visibilityTimeoutSeconds + " s");
+        }
+        return restored;
+    }
+
+    private boolean restore(Jedis jedis, String tag, double cutoff) {
+        String entry = jedis.hget(RedisKeys.UNACKED, tag);
+        if (entry == null) {
+            jedis.zrem(RedisKeys.UNACKED_INDEX, tag); // acknowledged meanwhile, or an orphaned index entry
+            return false;
+        }
+        KombuMessage message;
+        String exchange;
+        String routingKey;
+        try {
+            JsonNode e = JSON.readTree(entry);
+            message = KombuMessage.parse(JSON.writeValueAsString(e.path(0)));
+            exchange = e.path(1).asText("");
+            routingKey = e.path(2).asText(null);
+        } catch (java.io.IOException | MessageFormatException ex) {
+            LOG.log(Level.ERROR, "unacknowledged entry " + tag + " is not [envelope, exchange, routing_key]; removed: "
+                    + (entry.length() > 200 ? entry.substring(0, 200) + "…" : entry));
+            jedis.hdel(RedisKeys.UNACKED, tag);
+            jedis.zrem(RedisKeys.UNACKED_INDEX, tag);
+            return false;
+        }
+        List<String> keys = new ArrayList<>(List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX));
+        for (String queue : lookup(jedis, exchange, routingKey)) {
+            keys.add(RedisKeys.priorityKey(queue, message.priority()));
+        }
+        Object done = jedis.eval(Scripts.RESTORE, keys, List.of(tag, entry, Double.toString(cutoff), message.asRedelivered()));
+        return Long.valueOf(1).equals(done);
+    }
+
+    /** The queues a message routed by ({@code exchange}, {@code routingKey}) goes to: kombu's direct-exchange lookup. */
+    private static Set<String> lookup(Jedis jedis, String exchange, String routingKey) {
+        Set<String> queues = new LinkedHashSet<>();
+        if (!exchange.isEmpty()) {
+            for (String binding : jedis.smembers(RedisKeys.BINDING_PREFIX + exchange)) {
+                String[] parts = binding.split(RedisKeys.SEP, -1);
+                if (parts.length == 3 && parts[0].equals(routingKey)) {
+                    queues.add(parts[2]);
+                }
+            }
+        }
+        if (queues.isEmpty() && routingKey != null) {
+            queues.add(routingKey); // the default exchange routes by queue name
+        }
+        return queues;
+    }
+}

@@ -1,0 +1,105 @@
+package org.celeriac.broker.redis.impl;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import org.celeriac.broker.celery.ControlRequest;
+import org.celeriac.broker.celery.KombuMessage;
+import org.celeriac.broker.celery.MessageEncoder;
+import org.celeriac.broker.celery.MessageFormatException;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The remote-control mailbox: kombu's pidbox over Redis. Commands arrive on the {@code celery.pidbox} fan-out
+ * exchange (a Redis pub/sub channel, {@code /<db>.celery.pidbox}); replies go to the caller's reply queue
+ * through the {@code reply.celery.pidbox} exchange's bindings. Its own thread, so a busy or blocking pool
+ * never delays {@code celery inspect ping}.
+ */
+final class Pidbox implements Runnable {
+    private static final Logger LOG = System.getLogger(Pidbox.class.getName());
+
+    private final JedisPool pool;
+    private final String channel;
+    private final String node;
+    private final ControlCommands commands;
+    private volatile boolean running = true;
+    private volatile JedisPubSub subscription;
+
+    Pidbox(JedisPool pool, int db, String node, ControlCommands commands) {
+        this.pool = pool;
+        this.channel = RedisKeys.pidboxChannel(db);
+        this.node = node;
+        this.commands = commands;
+    }
+
+    void stop() {
+        running = false;
+        JedisPubSub s = subscription;
+        if (s != null && s.isSubscribed()) {
+            s.unsubscribe();
+        }
+    }
+
+    @Override
+    public void run() {
+        Duration backoff = Duration.ofMillis(100);
+        while (running) {
+            try (Jedis jedis = pool.getResource()) {
+                JedisPubSub s = new JedisPubSub() {
+                    @Override
+                    public void onMessage(String ch, String message) {
+                        handle(message);
+                    }
+                };
+                subscription = s;
+                if (!running) {
+                    return;
+                }
+                backoff = Duration.ofMillis(100);
+                jedis.subscribe(s, channel); // returns after unsubscribe
+            } catch (JedisException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.log(Level.WARNING, "remote control lost its Redis subscription (retrying in " + backoff.toMillis() + " ms): " + e);
+                try {
+                    Thread.sleep(backoff.toMillis());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private void handle(String raw) {
+        ControlRequest request;
+        try {
+            request = ControlRequest.decode(KombuMessage.parse(raw));
+        } catch (MessageFormatException e) {
+            LOG.log(Level.WARNING, "ignored a remote-control message: " + e.getMessage());
+            return;
+        }
+        if (!request.addresses(node)) {
+            return;
+        }
+        Object reply = commands.handle(request.method(), request.arguments());
+        if (!request.wantsReply()) {
+            return;
+        }
+        String envelope = MessageEncoder.controlReply(node, reply, request.ticket(), request.replyExchange(), request.replyRoutingKey());
+        try (Jedis jedis = pool.getResource()) {
+            for (String binding : jedis.smembers(RedisKeys.BINDING_PREFIX + request.replyExchange())) {
+                String[] parts = binding.split(RedisKeys.SEP, -1);
+                if (parts.length == 3 && parts[0].equals(request.replyRoutingKey())) {
+                    jedis.lpush(parts[2], envelope);
+                }
+            }
+        } catch (JedisException e) {
+            LOG.log(Level.WARNING, "cannot reply to remote-control command " + request.method() + ": " + e);
+        }
+    }
+}

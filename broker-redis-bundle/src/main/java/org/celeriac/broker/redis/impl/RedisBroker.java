@@ -1,0 +1,301 @@
+package org.celeriac.broker.redis.impl;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.celeriac.broker.celery.TaskMessageDecoder;
+import org.celeriac.pool.api.PoolStats;
+import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRegistry;
+import org.celeriac.pool.api.TaskState;
+import org.celeriac.worker.api.Broker;
+import org.celeriac.worker.api.BrokerStats;
+import org.celeriac.worker.api.Worker;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.metatype.annotations.Designate;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+
+/**
+ * The Redis broker: consumes Celery task messages from Redis queues and runs them on the {@link Worker},
+ * with Celery's late acknowledgement and kombu's visibility timeout, stores results as Celery's Redis result
+ * backend does, and answers remote control. Runs only while its configuration
+ * ({@value RedisBrokerConfig#PID}) exists.
+ *
+ * <h2>Life of a message</h2>
+ * <pre>
+ *   queue ──pop+record (atomic)──▶ held ──task done──▶ result stored + acknowledged (atomic)
+ *                                   │  └─no pool / shutdown before start──▶ put back at the head of its queue
+ *                                   └─worker dies──▶ restored by any worker after the visibility timeout
+ * </pre>
+ * A held message is re-stamped while its task runs, so only a dead worker's messages are restored.
+ *
+ * <h2>Stopping</h2>
+ * Take nothing more; put back the held messages whose tasks have not started; let running tasks finish for
+ * up to {@code shutdown.grace} seconds and acknowledge them; put back whatever still runs (its late result is
+ * then discarded, the copy that runs elsewhere reports it).
+ */
+@Component(service = Broker.class, configurationPid = RedisBrokerConfig.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, property = Broker.NAME_PROPERTY + "=redis")
+@Designate(ocd = RedisBrokerConfig.class)
+public final class RedisBroker implements Broker {
+    private static final Logger LOG = System.getLogger(RedisBroker.class.getName());
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    private final Worker worker;
+    private final URI uri;
+    private final List<String> queues;
+    private final String nodeName;
+    private final int prefetchMultiplier;
+    private final JedisPool pool;
+    private final Counters counters = new Counters();
+    private final InFlight inFlight;
+    private final Acknowledger acknowledger;
+    private final Consumer consumer;
+    private final Pidbox pidbox;
+    private final ScheduledExecutorService housekeeping;
+    private final Thread consumerThread;
+    private final Thread acknowledgerThread;
+    private final Thread pidboxThread;
+    private volatile int concurrencySeen = 1;
+    private volatile long concurrencyReadAt;
+
+    @Activate
+    public RedisBroker(@Reference Worker worker,
+                       @Reference(cardinality = ReferenceCardinality.OPTIONAL) TaskRegistry registry,
+                       BundleContext context, RedisBrokerConfig config) {
+        this.worker = worker;
+        this.uri = parseUrl(config.url());
+        this.queues = parseQueues(config.queues());
+        this.nodeName = config.hostname().isBlank() ? "celeriac@" + localHostName() : config.hostname().trim();
+        if (config.prefetch_multiplier() < 1) {
+            throw new IllegalArgumentException("prefetch.multiplier must be >= 1, was " + config.prefetch_multiplier());
+        }
+        this.prefetchMultiplier = config.prefetch_multiplier();
+        double visibility = requirePositive(config.visibility_timeout(), "visibility.timeout");
+        double poll = requirePositive(config.poll_interval(), "poll.interval");
+        if (config.max_message_bytes() < 1024) {
+            throw new IllegalArgumentException("max.message.bytes must be >= 1024, was " + config.max_message_bytes());
+        }
+        if (config.result_expires() < 0) {
+            throw new IllegalArgumentException("result.expires must be >= 0 (0 = forever), was " + config.result_expires());
+        }
+        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
+        poolConfig.setMaxTotal(8);
+        poolConfig.setJmxEnabled(false);
+        this.pool = new JedisPool(poolConfig, uri, 10_000);
+        this.inFlight = new InFlight(this::prefetchLimit);
+        this.acknowledger = new Acknowledger(pool, inFlight, counters, config.result_expires());
+        RevokedTasks revoked = new RevokedTasks();
+        this.consumer = new Consumer(pool, RedisKeys.queueKeys(queues), Duration.ofNanos((long) (poll * 1e9)), inFlight,
+                acknowledger, worker, new TaskMessageDecoder(config.max_message_bytes()), revoked, counters,
+                config.result_backend());
+        ControlCommands commands = new ControlCommands(worker, () -> registry, this, counters, revoked,
+                () -> stopFramework(context));
+        this.pidbox = new Pidbox(pool, database(uri), nodeName, commands);
+        Keeper keeper = new Keeper(pool, inFlight, counters, visibility);
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "celeriac-redis-housekeeping"));
+        long refreshMs = clampMillis(visibility / 3, 500, 60_000);
+        long restoreMs = clampMillis(visibility / 2, 500, 10_000);
+        housekeeping.scheduleWithFixedDelay(keeper::refresh, refreshMs, refreshMs, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(keeper::restore, 0, restoreMs, TimeUnit.MILLISECONDS);
+        this.acknowledgerThread = daemon(acknowledger, "celeriac-redis-ack");
+        this.consumerThread = daemon(consumer, "celeriac-redis-consumer");
+        this.pidboxThread = daemon(pidbox, "celeriac-redis-pidbox");
+        declareBindings();
+        acknowledgerThread.start();
+        consumerThread.start();
+        pidboxThread.start();
+        LOG.log(Level.INFO, "consuming " + queues + " from " + url() + " as " + nodeName + " (prefetch "
+                + prefetchMultiplier + " x concurrency, visibility timeout " + visibility + " s)");
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        consumer.stop();
+        pidbox.stop();
+        consumerThread.join(5_000);
+        for (Delivery d : inFlight.snapshot()) {
+            TaskHandle h = d.handle();
+            if (h != null && h.state() == TaskState.PENDING) {
+                putBackUnstarted(d, h);
+            }
+        }
+        if (!inFlight.awaitEmpty(SHUTDOWN_GRACE)) {
+            List<Delivery> cutOff = inFlight.snapshot();
+            LOG.log(Level.WARNING, cutOff.size() + " tasks still ran after " + SHUTDOWN_GRACE.toSeconds()
+                    + " s: their messages go back to the queue, to run again elsewhere");
+            cutOff.forEach(acknowledger::requeue);
+        }
+        acknowledger.stop();
+        acknowledgerThread.join(10_000);
+        housekeeping.shutdownNow();
+        pidboxThread.join(2_000);
+        pool.close();
+        LOG.log(Level.INFO, "stopped consuming " + queues + " from " + url());
+    }
+
+    /** A task the worker holds but has not started goes back to the queue, Celery's warm shutdown. */
+    private void putBackUnstarted(Delivery d, TaskHandle h) {
+        if (!acknowledger.requeue(d)) {
+            return; // finished meanwhile
+        }
+        try {
+            if (!h.terminate() && h.state() == TaskState.SUCCESS) {
+                LOG.log(Level.DEBUG, "task " + h.taskId() + " finished while it was put back; its result is dropped");
+            }
+        } catch (UnsupportedOperationException e) {
+            LOG.log(Level.WARNING, "pool cannot withdraw task " + h.taskId() + ": it may run here and again elsewhere");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public String url() {
+        String userInfo = uri.getUserInfo();
+        if (userInfo == null) {
+            return uri.toString();
+        }
+        int colon = userInfo.indexOf(':');
+        String masked = colon < 0 ? "***" : userInfo.substring(0, colon) + ":***";
+        return uri.toString().replace(userInfo + "@", masked + "@");
+    }
+
+    @Override
+    public List<String> queues() {
+        return queues;
+    }
+
+    @Override
+    public String nodeName() {
+        return nodeName;
+    }
+
+    @Override
+    public BrokerStats stats() {
+        return new BrokerStats(counters.connected, counters.received.sum(), counters.acknowledged.sum(),
+                counters.requeued.sum(), counters.restored.sum(), counters.rejected.sum(), inFlight.size(), prefetchLimit());
+    }
+
+    /** Celery's prefetch count: multiplier × the active pool's concurrency (read at most once a second). */
+    private int prefetchLimit() {
+        long now = System.nanoTime();
+        if (now - concurrencyReadAt > 1_000_000_000L) {
+            concurrencyReadAt = now;
+            try {
+                PoolStats s = worker.stats();
+                concurrencySeen = Math.max(1, s.concurrency());
+            } catch (RuntimeException noPoolNow) {
+                // keep the last known concurrency: the worker parks tasks until a pool is back
+            }
+        }
+        return prefetchMultiplier * concurrencySeen;
+    }
+
+    /** Binds each queue to its same-named exchange, as a Celery worker declares its queues. */
+    private void declareBindings() {
+        try (Jedis jedis = pool.getResource()) {
+            for (String q : queues) {
+                jedis.sadd(RedisKeys.BINDING_PREFIX + q, RedisKeys.binding(q, q));
+            }
+            counters.connected = true;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Redis at " + url() + " is not reachable yet (the consumer keeps trying): " + e);
+        }
+    }
+
+    private static void stopFramework(BundleContext context) {
+        Thread t = new Thread(() -> {
+            try {
+                context.getBundle(0).stop();
+            } catch (BundleException | IllegalStateException e) {
+                LOG.log(Level.ERROR, "remote shutdown failed", e);
+            }
+        }, "celeriac-remote-shutdown");
+        t.start();
+    }
+
+    static URI parseUrl(String url) {
+        try {
+            URI uri = new URI(url.trim());
+            if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("broker url must start with redis:// or rediss://, was '" + url + "'");
+            }
+            if (uri.getHost() == null) {
+                throw new IllegalArgumentException("broker url has no host: '" + url + "'");
+            }
+            database(uri);
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("broker url is not a URL: '" + url + "' (" + e.getMessage() + ")");
+        }
+    }
+
+    static int database(URI uri) {
+        String path = uri.getPath();
+        if (path == null || path.isEmpty() || path.equals("/")) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(path.substring(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the path of a redis:// url is the database number, was '" + path + "'");
+        }
+    }
+
+    static List<String> parseQueues(String[] configured) {
+        List<String> queues = Arrays.stream(configured).flatMap(q -> Arrays.stream(q.split(",")))
+                .map(String::trim).filter(q -> !q.isEmpty()).distinct().toList();
+        if (queues.isEmpty()) {
+            throw new IllegalArgumentException("queues must name at least one queue, was " + Arrays.toString(configured));
+        }
+        return queues;
+    }
+
+    private static double requirePositive(double v, String what) {
+        if (!(v > 0)) {
+            throw new IllegalArgumentException(what + " must be > 0 seconds, was " + v);
+        }
+        return v;
+    }
+
+    private static long clampMillis(double seconds, long min, long max) {
+        return Math.max(min, Math.min(max, (long) (seconds * 1000)));
+    }
+
+    private static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            String env = System.getenv("HOSTNAME");
+            return env != null ? env : "localhost";
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

@@ -1,0 +1,56 @@
+package org.celeriac.broker.redis.impl;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The key names of kombu's Redis transport and Celery's Redis result backend, so that Celeriac workers and
+ * Python workers share queues, unacknowledged-message bookkeeping and results.
+ */
+final class RedisKeys {
+    /** kombu's separator inside priority queue names and binding entries. */
+    static final String SEP = "\u0006\u0016";
+    /** kombu's default priority steps: priority 0 lives in the queue's own key, the others in suffixed keys. */
+    static final int[] PRIORITY_STEPS = {0, 3, 6, 9};
+    /** Hash: delivery tag → {@code [envelope, exchange, routing key]} of every message taken and not acknowledged. */
+    static final String UNACKED = "unacked";
+    /** Sorted set: delivery tag → time taken (seconds); older than the visibility timeout = restorable. */
+    static final String UNACKED_INDEX = "unacked_index";
+    static final String BINDING_PREFIX = "_kombu.binding.";
+    static final String PIDBOX_EXCHANGE = "celery.pidbox";
+
+    private RedisKeys() {
+    }
+
+    /** The keys to pop from, highest priority first: every queue at priority 0, then every queue at 3, … (kombu's order). */
+    static List<String> queueKeys(List<String> queues) {
+        List<String> keys = new ArrayList<>();
+        for (int pri : PRIORITY_STEPS) {
+            for (String q : queues) {
+                keys.add(priorityKey(q, pri));
+            }
+        }
+        return keys;
+    }
+
+    /** The key a message of {@code priority} for {@code queue} goes to (kombu's {@code _q_for_pri}). */
+    static String priorityKey(String queue, int priority) {
+        int step = 0;
+        for (int s : PRIORITY_STEPS) {
+            if (s <= priority) {
+                step = s;
+            }
+        }
+        return step == 0 ? queue : queue + SEP + step;
+    }
+
+    /** The binding entry kombu keeps for a queue bound to an exchange with a routing key. */
+    static String binding(String routingKey, String queue) {
+        return routingKey + SEP + SEP + queue;
+    }
+
+    /** The fan-out channel of the remote-control exchange for database {@code db} (kombu's {@code /{db}.} prefix). */
+    static String pidboxChannel(int db) {
+        return "/" + db + "." + PIDBOX_EXCHANGE;
+    }
+}

@@ -1,0 +1,102 @@
+package org.celeriac.broker.redis.impl;
+
+/**
+ * The Lua scripts that make each step of a message's life atomic in Redis. kombu pops with BRPOP and records
+ * the message as unacknowledged in a second round trip: a worker killed between the two loses the message.
+ * Here the pop and the record are one script, and so are "store the result and acknowledge" and "put it back".
+ * The scripts write kombu's own {@code unacked}/{@code unacked_index} entries, so Python workers restore
+ * Celeriac's abandoned messages and the other way round.
+ */
+final class Scripts {
+    private Scripts() {
+    }
+
+    /**
+     * Pops up to ARGV[1] messages from KEYS[3..] (in order) and records each as unacknowledged at time ARGV[2].
+     * KEYS[1] = unacked, KEYS[2] = unacked_index. Returns a flat list: key, tag (false if untracked), envelope, …
+     * An envelope that is not JSON or has no delivery tag cannot be tracked or restored: it is returned
+     * untracked so the consumer reports and drops it instead of leaving it to block the queue.
+     * The entry is built by concatenation, not re-encoded: cjson would round large numbers and turn [] into {}.
+     */
+    static final String POP = """
+            local out = {}
+            local max = tonumber(ARGV[1])
+            local n = 0
+            for i = 3, #KEYS do
+              while n < max do
+                local raw = redis.call('RPOP', KEYS[i])
+                if not raw then break end
+                n = n + 1
+                local ok, msg = pcall(cjson.decode, raw)
+                local tag = false
+                if ok and type(msg) == 'table' and type(msg.properties) == 'table'
+                    and type(msg.properties.delivery_tag) == 'string' then
+                  tag = msg.properties.delivery_tag
+                  local info = msg.properties.delivery_info
+                  local ex, rk = '', KEYS[i]
+                  if type(info) == 'table' then
+                    if type(info.exchange) == 'string' then ex = info.exchange end
+                    if type(info.routing_key) == 'string' then rk = info.routing_key end
+                  end
+                  redis.call('ZADD', KEYS[2], ARGV[2], tag)
+                  redis.call('HSET', KEYS[1], tag, '[' .. raw .. ',' .. cjson.encode(ex) .. ',' .. cjson.encode(rk) .. ']')
+                end
+                out[#out + 1] = KEYS[i]
+                out[#out + 1] = tag
+                out[#out + 1] = raw
+              end
+              if n >= max then break end
+            end
+            return out
+            """;
+
+    /**
+     * Acknowledges tag ARGV[1] and, if ARGV[2] is not empty, stores it as the result under KEYS[3] (expiring
+     * after ARGV[3] seconds unless 0) and publishes it there, as Celery's Redis backend does. KEYS[1] = unacked,
+     * KEYS[2] = unacked_index. Returns 0 and stores nothing when the message is no longer ours (another worker
+     * restored it after a visibility timeout): the copy that runs there reports the result, once.
+     */
+    static final String ACK = """
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+            if ARGV[2] ~= '' then
+              if tonumber(ARGV[3]) > 0 then
+                redis.call('SETEX', KEYS[3], ARGV[3], ARGV[2])
+              else
+                redis.call('SET', KEYS[3], ARGV[2])
+              end
+              redis.call('PUBLISH', KEYS[3], ARGV[2])
+            end
+            return 1
+            """;
+
+    /**
+     * Puts the message of tag ARGV[1] back at the head of queue KEYS[3] (the next to be popped) as envelope
+     * ARGV[2], if it is still ours. KEYS[1] = unacked, KEYS[2] = unacked_index. Returns 1 if requeued.
+     */
+    static final String REQUEUE = """
+            if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
+              redis.call('ZREM', KEYS[2], ARGV[1])
+              return 0
+            end
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            redis.call('RPUSH', KEYS[3], ARGV[2])
+            return 1
+            """;
+
+    /**
+     * Restores an abandoned message: if tag ARGV[1] is still unacknowledged with entry ARGV[2] and was taken
+     * before ARGV[3] (now − visibility timeout), removes it from the bookkeeping and pushes envelope ARGV[4]
+     * to each of KEYS[3..]. A compare-and-set: a worker that acknowledged, refreshed or restored it meanwhile
+     * wins. Returns 1 if restored.
+     */
+    static final String RESTORE = """
+            local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
+            if score and tonumber(score) > tonumber(ARGV[3]) then return 0 end
+            if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            redis.call('HDEL', KEYS[1], ARGV[1])
+            for i = 3, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[4]) end
+            return 1
+            """;
+}

@@ -52,7 +52,7 @@ import redis.clients.jedis.JedisPool;
  * up to {@code shutdown.grace} seconds and acknowledge them; put back whatever still runs (its late result is
  * then discarded, the copy that runs elsewhere reports it).
  */
-@Component(service = Broker.class, configurationPid = RedisBrokerConfig.PID,
+@Component(service = Broker.class, immediate = true, configurationPid = RedisBrokerConfig.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE, property = Broker.NAME_PROPERTY + "=redis")
 @Designate(ocd = RedisBrokerConfig.class)
 public final class RedisBroker implements Broker {

@@ -31,14 +31,20 @@ final class Container {
     private final boolean shell;
     private final String pool;
     private final Integer concurrency;
+    private final BrokerOptions broker;
     private Framework framework;
 
-    Container(Path home, Path deploy, boolean shell, String pool, Integer concurrency) {
+    /** The broker options, handed to the broker bundle as framework properties (it makes them its configuration). */
+    record BrokerOptions(String url, String queues, String hostname) {
+    }
+
+    Container(Path home, Path deploy, boolean shell, String pool, Integer concurrency, BrokerOptions broker) {
         this.home = home;
         this.deploy = deploy;
         this.shell = shell;
         this.pool = pool;
         this.concurrency = concurrency;
+        this.broker = broker;
     }
 
     void start() throws BundleException, IOException {
@@ -49,7 +55,7 @@ final class Container {
         config.put("felix.fileinstall.poll", "1000");
         config.put("felix.fileinstall.noInitialDelay", "true");
         config.put("felix.fileinstall.log.level", "2");
-        config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "3");
+        config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "4");
         config.put("gosh.args", "--nointeractive"); // no gosh_profile banner games; the console still reads stdin
         if (pool != null && !pool.isBlank()) {
             config.put("celeriac.worker.pool", pool.trim());
@@ -57,6 +63,9 @@ final class Container {
         if (concurrency != null) {
             config.put("celeriac.worker.concurrency", concurrency.toString());
         }
+        putIfSet(config, "celeriac.broker.url", broker.url());
+        putIfSet(config, "celeriac.broker.queues", broker.queues());
+        putIfSet(config, "celeriac.broker.hostname", broker.hostname());
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));
         framework = factory.newFramework(config);
@@ -82,13 +91,20 @@ final class Container {
         }
     }
 
+    private static void putIfSet(Map<String, String> config, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            config.put(key, value.trim());
+        }
+    }
+
     /**
-     * Start levels order the shutdown: the framework stops the highest level first, so the worker (3)
-     * finishes its running tasks while the pools (2) and SCR, Config Admin and the rest (1) still run.
+     * Start levels order the shutdown: the framework stops the highest level first, so brokers (4) stop
+     * taking messages and hand back the ones not started, then the worker (3) finishes its running tasks
+     * while the pools (2) and SCR, Config Admin and the rest (1) still run.
      */
     private static int startLevel(Bundle b) {
         String bsn = String.valueOf(b.getSymbolicName());
-        return bsn.equals("org.celeriac.worker") ? 3 : bsn.startsWith("org.celeriac.") ? 2 : 1;
+        return bsn.startsWith("org.celeriac.broker") ? 4 : bsn.equals("org.celeriac.worker") ? 3 : bsn.startsWith("org.celeriac.") ? 2 : 1;
     }
 
     BundleContext context() {

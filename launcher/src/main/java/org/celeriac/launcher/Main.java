@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "celeriac", mixinStandardHelpOptions = true, version = "Celeriac 0.1.0",
         description = "Run a Celeriac worker: Celery's execution pools in an embedded OSGi (Apache Felix) container.",
         footer = {"", "Environment: CELERIAC_POOL, CELERIAC_CONCURRENCY (defaults for --pool, --concurrency),",
-                "CELERIAC_CUSTOM_WORKER_POOL=<bundle-symbolic-name>:<class> (registers pool.name=custom)."})
+                "CELERIAC_CUSTOM_WORKER_POOL=<bundle-symbolic-name>:<class> (registers pool.name=custom),",
+                "CELERIAC_BROKER_URL (default for --broker)."})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--pool", defaultValue = "${env:CELERIAC_POOL}",
@@ -28,6 +29,17 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "${env:CELERIAC_CONCURRENCY}",
             description = "workers of the pool; 0 = the pool's default (one per CPU; green: 1000).")
     Integer concurrency;
+
+    @Option(names = "--broker", defaultValue = "${env:CELERIAC_BROKER_URL}",
+            description = "consume Celery tasks from this broker, e.g. redis://localhost:6379/0 (Celery's broker_url). "
+                    + "Default: none, tasks come from the shell and other bundles only.")
+    String broker;
+
+    @Option(names = {"-Q", "--queues"}, split = ",", description = "queues to consume, comma-separated, first = highest priority. Default: celery")
+    List<String> queues;
+
+    @Option(names = {"-n", "--hostname"}, description = "node name for remote control (celery inspect/control). Default: celeriac@<host name>")
+    String hostname;
 
     @Option(names = "--home", defaultValue = "${sys:celeriac.home}",
             description = "the distribution directory (bundle/, deploy/, conf/); set by bin/celeriac.")
@@ -70,7 +82,15 @@ public final class Main implements Callable<Integer> {
         }
         Path deploy = deployDir != null ? deployDir : home.resolve("deploy");
         Files.createDirectories(deploy);
-        Container container = new Container(home, deploy, !noShell, pool, concurrency);
+        if (broker != null && !broker.isBlank() && !broker.startsWith("redis://") && !broker.startsWith("rediss://")) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--broker must be a redis:// or rediss:// URL (the broker Celeriac ships), was '" + broker + "'");
+        }
+        if ((queues != null || hostname != null) && (broker == null || broker.isBlank())) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--queues and --hostname need --broker");
+        }
+        Container container = new Container(home, deploy, !noShell, pool, concurrency,
+                new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname));
         container.start();
         Shutdown.onSignals(container);
         if (!commands.isEmpty()) {

@@ -415,11 +415,13 @@ public final class WorkerImpl implements Worker {
                 continue;
             }
             try {
+                h.handingTo(a.pool());
                 h.attach(a.pool(), a.pool().applyAsync(h.request()));
                 return;
             } catch (TaskRejectedException e) {
                 // The pool closed under us: a swap retired it (active has moved on) or its bundle is stopping
                 // (the failover is about to replace it). Park if it is still the active one.
+                h.handingTo(null);
                 if (active == a && park(h)) {
                     return;
                 }

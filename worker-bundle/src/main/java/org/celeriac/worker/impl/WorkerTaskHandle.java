@@ -43,6 +43,15 @@ final class WorkerTaskHandle implements TaskHandle {
         return pool;
     }
 
+    /**
+     * Notes that the task is being handed to {@code owner} ({@code null}: it was refused and waits again).
+     * Set before {@code applyAsync} because the solo pool runs the task inside that call: a terminate meanwhile
+     * must reach the pool, not just fail this handle while the task runs on.
+     */
+    void handingTo(BasePool owner) {
+        this.pool = owner;
+    }
+
     /** Hands the task to {@code handle} of {@code owner}; its outcome completes this handle unless it is a requeue. */
     void attach(BasePool owner, TaskHandle handle) {
         this.pool = owner;

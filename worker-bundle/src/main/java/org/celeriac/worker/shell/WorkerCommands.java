@@ -10,11 +10,15 @@ import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskState;
 import org.celeriac.pool.api.WorkerInfo;
+import org.celeriac.worker.api.Broker;
+import org.celeriac.worker.api.BrokerStats;
 import org.celeriac.worker.api.PoolDescriptor;
 import org.celeriac.worker.api.Worker;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The {@code celeriac:} commands of the Apache Felix Gogo shell. Each returns the text to print; bad input
@@ -25,9 +29,13 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=pools", "osgi.command.function=use", "osgi.command.function=stats",
         "osgi.command.function=grow", "osgi.command.function=shrink", "osgi.command.function=restart",
         "osgi.command.function=terminate", "osgi.command.function=send", "osgi.command.function=tasks",
-        "osgi.command.function=result"})
+        "osgi.command.function=result", "osgi.command.function=brokers"})
 public final class WorkerCommands {
     private final Worker worker;
+
+    /** Broker bundles come and go; the shell lists whichever are there now. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private volatile List<Broker> brokers;
 
     @Activate
     public WorkerCommands(@Reference Worker worker) {
@@ -155,6 +163,23 @@ public final class WorkerCommands {
         } catch (Exception e) {
             return state.name();
         }
+    }
+
+    /** {@code celeriac:brokers}: where tasks come from besides the shell, with each broker's message counters. */
+    public String brokers() {
+        List<Broker> now = brokers;
+        if (now == null || now.isEmpty()) {
+            return "no broker: tasks come from the shell and other bundles only (start with --broker redis://…)";
+        }
+        StringBuilder out = new StringBuilder();
+        for (Broker b : now) {
+            BrokerStats s = b.stats();
+            out.append(String.format("%s %s queues %s node %s%s%n  received %d  acknowledged %d  requeued %d  restored %d"
+                            + "  rejected %d  in flight %d/%d%n", b.name(), b.url(), b.queues(), b.nodeName(),
+                    s.connected() ? "" : "  (DISCONNECTED)", s.received(), s.acknowledged(), s.requeued(), s.restored(),
+                    s.rejected(), s.inFlight(), s.prefetchLimit()));
+        }
+        return out.toString();
     }
 
     private static void requirePositive(int n, String what) {

@@ -3,6 +3,7 @@ package org.celeriac.broker.redis.impl;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,10 +141,19 @@ final class ControlCommands {
         return out;
     }
 
+    /** Running ({@code STARTED}) or accepted-not-started ({@code PENDING}) tasks, Celery's active and reserved. */
     private List<Map<String, Object>> tasks(TaskState state) {
+        Set<String> runningOnWorkers = new HashSet<>();
+        try {
+            // A pool's workers know what they run even before the worker's handle does (solo runs a task inside the hand-off).
+            worker.stats().workers().forEach(w -> runningOnWorkers.add(w.taskId()));
+        } catch (RuntimeException noPool) {
+            // no pool: nothing runs
+        }
         List<Map<String, Object>> out = new ArrayList<>();
         for (TaskHandle h : worker.tasks()) {
-            if (h.state() != state) {
+            TaskState s = h.state() == TaskState.PENDING && runningOnWorkers.contains(h.taskId()) ? TaskState.STARTED : h.state();
+            if (s != state) {
                 continue;
             }
             Map<String, Object> t = new LinkedHashMap<>();

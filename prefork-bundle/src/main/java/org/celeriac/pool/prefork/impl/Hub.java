@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -37,6 +38,7 @@ import org.celeriac.pool.api.PoolState;
 import org.celeriac.pool.api.PoolStats;
 import org.celeriac.pool.api.RemoteTaskException;
 import org.celeriac.pool.api.SoftTimeLimitExceededException;
+import org.celeriac.pool.api.TaskExpiredException;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskTerminatedException;
@@ -437,6 +439,13 @@ final class Hub {
             PendingJob job = queue.poll();
             if (job.handle.isDone()) {
                 continue; // terminated while it waited
+            }
+            Instant expires = job.handle.request().expires();
+            if (expires != null && Instant.now().isAfter(expires)) {
+                // Celery's expires: revoked if not started in time; a child never sees it.
+                job.handle.fail(new TaskExpiredException("task " + job.handle.request().name() + "["
+                        + job.taskId() + "] expired at " + expires + " before it could start"));
+                continue;
             }
             c.outstanding.add(job);
             if (c.outstanding.size() == 1) {

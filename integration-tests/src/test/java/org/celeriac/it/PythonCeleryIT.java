@@ -1,0 +1,123 @@
+package org.celeriac.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.celeriac.worker.api.Broker;
+import org.celeriac.worker.api.Worker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * Python Celery (Debian's {@code python3-celery}) sends tasks to a Celeriac worker in a real Felix container
+ * through a real {@code redis-server}, on every pool, and reads results, errors, revocations and
+ * remote-control replies with Celery's own API ({@code src/test/resources/celery_client.py}).
+ */
+class PythonCeleryIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String PYTHON = "/usr/bin/python3";
+    private static final String NODE = "celeriac@python-it";
+    private static RedisServer redis;
+    private static FelixContainer felix;
+    private static Worker worker;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        Assumptions.assumeTrue(pythonCeleryInstalled(), "python3-celery is not installed (Debian packages "
+                + "python3-celery, python3-redis; .ci/run installs them): skipping the Python interop test");
+        redis = RedisServer.start();
+        felix = FelixContainer.start(true);
+        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
+        @SuppressWarnings("unchecked")
+        ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
+        worker = felix.context().getService(ref);
+        ConfigurationAdmin admin = felix.context().getService(felix.context().getServiceReference(ConfigurationAdmin.class));
+        admin.getConfiguration("org.celeriac.broker.redis", "?").update(new Hashtable<>(Map.of(
+                "url", redis.url(), "hostname", NODE, "poll.interval", 0.05)));
+        felix.awaitService(Broker.class.getName(), "(broker.name=redis)", WAIT);
+    }
+
+    @AfterAll
+    static void shutdown() throws Exception {
+        if (felix != null) {
+            felix.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"threads", "green", "solo", "prefork"})
+    void pythonClientGetsResultsFromEveryPool(String pool) throws Exception {
+        worker.use(pool, pool.equals("solo") ? 1 : 2);
+        JsonNode out = runClient();
+        assertEquals(5, out.get("add").asInt());
+        assertEquals(new ObjectMapper().readTree("{\"args\":[1],\"kwargs\":{\"k\":\"v\"}}"), out.get("kwargs"));
+        assertEquals("IllegalStateException", out.at("/fail/type").asText(), out.toString());
+        assertEquals("boom", out.at("/fail/message").asText());
+        assertEquals("NotRegistered", out.at("/unknown/type").asText(), "Celery's own exception class");
+        assertEquals(2, out.get("countdown").asInt());
+        assertTrue(out.get("countdown_waited").asDouble() >= 0.9, "held until its ETA: " + out.get("countdown_waited"));
+        assertEquals(7, out.get("priority").asInt(), "a priority message, from kombu's priority key");
+        assertEquals("TaskRevokedError", out.at("/expired/type").asText(), out.toString());
+        assertTrue(List.of("TimeLimitExceeded", "SoftTimeLimitExceeded").contains(out.at("/time_limit/type").asText()), out.toString());
+        for (int i = 0; i < 50; i++) {
+            assertEquals(2 * i, out.get("many").get(i).asInt());
+        }
+        assertTrue(out.get("long_task_seen_active").asBoolean(), "inspect active lists the running task");
+        assertEquals("TaskRevokedError", out.at("/terminated/type").asText(), "revoke(terminate=True) stopped it: " + out);
+        assertEquals("TaskRevokedError", out.at("/revoked_before_start/type").asText(), out.toString());
+        assertEquals("pong", out.at("/ping/" + NODE.replace("/", "~1") + "/ok").asText(), out.toString());
+        assertEquals("celeriac:" + pool, out.get("stats_pool").asText());
+        assertTrue(out.get("registered_add").asBoolean());
+        assertTrue(out.at("/grow/0/" + NODE).has("ok") || out.at("/grow/0/" + NODE).has("error"), out.toString());
+        assertTrue(out.at("/unknown_command/0/" + NODE + "/error").asText().contains("unknown control command"), out.toString());
+    }
+
+    private static JsonNode runClient() throws IOException, InterruptedException {
+        Path script;
+        try {
+            script = Paths.get(PythonCeleryIT.class.getResource("/celery_client.py").toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        Process p = new ProcessBuilder(PYTHON, script.toString(), redis.url(), NODE).redirectErrorStream(false).start();
+        byte[] stdout = p.getInputStream().readAllBytes();
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(WAIT.toSeconds() * 3, TimeUnit.SECONDS), "the Python client finished");
+        assertEquals(0, p.exitValue(), "the Python client failed:\n" + stderr);
+        String out = new String(stdout, StandardCharsets.UTF_8).trim();
+        return new ObjectMapper().readTree(out.substring(out.lastIndexOf('\n') + 1));
+    }
+
+    private static boolean pythonCeleryInstalled() {
+        if (!Files.isExecutable(Paths.get(PYTHON))) {
+            return false;
+        }
+        try {
+            Process p = new ProcessBuilder(PYTHON, "-c", "import celery, redis").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+}

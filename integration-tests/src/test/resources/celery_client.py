@@ -1,0 +1,87 @@
+"""A Python Celery client driving a Celeriac worker: python3 celery_client.py <redis-url> <node-name>.
+
+Uses Celery's own API only (no Celeriac code): tasks are declared by name, as an app that sends tasks
+to workers written in another language does. Prints one JSON object: check name -> outcome.
+"""
+import json
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+from celery import Celery
+
+url, node = sys.argv[1], sys.argv[2]
+app = Celery('celeriac_interop', broker=url, backend=url)
+app.conf.broker_connection_retry_on_startup = True
+
+
+@app.task(name='add')
+def add(*args):
+    raise AssertionError('runs on the Celeriac worker, never here')
+
+
+@app.task(name='echo')
+def echo(*args, **kwargs):
+    raise AssertionError('runs on the Celeriac worker, never here')
+
+
+@app.task(name='fail')
+def fail(message):
+    raise AssertionError('runs on the Celeriac worker, never here')
+
+
+@app.task(name='sleep')
+def sleep(seconds):
+    raise AssertionError('runs on the Celeriac worker, never here')
+
+
+@app.task(name='no.such.task')
+def unknown():
+    raise AssertionError('runs on the Celeriac worker, never here')
+
+
+def error_of(result, timeout=30):
+    try:
+        return {'value': result.get(timeout=timeout)}
+    except Exception as e:  # the exception Celery rebuilt from the stored result
+        return {'type': type(e).__name__, 'message': str(e)}
+
+
+def wait_active(task_id, deadline=20):
+    end = time.time() + deadline
+    while time.time() < end:
+        active = app.control.inspect(destination=[node], timeout=1).active() or {}
+        if any(t['id'] == task_id for t in active.get(node, [])):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+out = {}
+out['add'] = add.delay(2, 3).get(timeout=30)
+out['kwargs'] = echo.apply_async(args=[1], kwargs={'k': 'v'}).get(timeout=30)
+out['fail'] = error_of(fail.delay('boom'))
+out['unknown'] = error_of(unknown.delay())
+start = time.time()
+out['countdown'] = add.apply_async((1, 1), countdown=1).get(timeout=30)
+out['countdown_waited'] = time.time() - start
+out['priority'] = add.apply_async((3, 4), priority=5).get(timeout=30)
+out['expired'] = error_of(add.apply_async((1, 1), expires=datetime.now(timezone.utc) - timedelta(seconds=5)))
+out['time_limit'] = error_of(sleep.apply_async((20,), time_limit=1))
+out['many'] = [r.get(timeout=60) for r in [add.delay(i, i) for i in range(50)]]
+
+long_task = sleep.delay(60)
+out['long_task_seen_active'] = wait_active(long_task.id)
+app.control.revoke(long_task.id, terminate=True)
+out['terminated'] = error_of(long_task, timeout=20)
+later = add.apply_async((1, 2), countdown=3)
+app.control.revoke(later.id)
+out['revoked_before_start'] = error_of(later, timeout=20)
+
+inspect = app.control.inspect(destination=[node], timeout=2)
+out['ping'] = inspect.ping()
+out['stats_pool'] = (inspect.stats() or {}).get(node, {}).get('pool', {}).get('implementation')
+out['registered_add'] = 'add' in (inspect.registered() or {}).get(node, [])
+out['grow'] = app.control.pool_grow(1, destination=[node], reply=True, timeout=2)
+out['unknown_command'] = app.control.broadcast('no_such_command', destination=[node], reply=True, timeout=2)
+print(json.dumps(out))

@@ -29,17 +29,7 @@ class LauncherProcessIT {
     Path deploy;
 
     private static List<String> command(String... args) {
-        Path dist = Paths.get(System.getProperty("celeriac.dist"));
-        assertTrue(Files.isRegularFile(dist.resolve("lib/celeriac-launcher.jar")), "no distribution in " + dist);
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
-        if (Runtime.version().feature() >= 24) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        cmd.addAll(List.of("-Dceleriac.home=" + dist,
-                "-Djava.util.logging.config.file=" + dist.resolve("conf/logging.properties"),
-                "-cp", dist.resolve("lib") + "/*", "org.celeriac.launcher.Main"));
-        cmd.addAll(List.of(args));
-        return cmd;
+        return Distribution.command(args);
     }
 
     private final List<Thread> readers = new ArrayList<>();

@@ -33,6 +33,7 @@ final class Container {
     private final Integer concurrency;
     private final BrokerOptions broker;
     private Framework framework;
+    private Path storage;
 
     /** The broker options, handed to the broker bundle as framework properties (it makes them its configuration). */
     record BrokerOptions(String url, String queues, String hostname) {
@@ -49,7 +50,10 @@ final class Container {
 
     void start() throws BundleException, IOException {
         Map<String, String> config = new HashMap<>();
-        config.put(Constants.FRAMEWORK_STORAGE, home.resolve("cache").toString());
+        // A cache of its own per process: several workers run from one installation (Celery's -n w1, -n w2),
+        // and nothing in it outlives a run (it is cleaned at start anyway).
+        storage = Files.createTempDirectory("celeriac-felix-");
+        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put("felix.fileinstall.dir", deploy.toAbsolutePath().toString());
         config.put("felix.fileinstall.poll", "1000");
@@ -119,5 +123,14 @@ final class Container {
 
     void awaitStop() throws InterruptedException {
         framework.waitForStop(0);
+        deleteStorage();
+    }
+
+    private void deleteStorage() {
+        try (Stream<Path> files = Files.walk(storage)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temp directory is harmless
+        }
     }
 }

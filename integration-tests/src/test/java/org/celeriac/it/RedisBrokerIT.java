@@ -223,6 +223,32 @@ class RedisBrokerIT {
         }
     }
 
+    @Test
+    void survivesRedisCrashingMidRunAndComingBack() throws Exception {
+        redis.close();
+        redis = RedisServer.startDurable(); // an AOF, so the restarted server has what was acknowledged
+        worker.use("threads", 2);
+        Broker broker = configure(Map.of());
+        List<String> ids = new ArrayList<>();
+        try (Jedis j = redis.client()) {
+            for (int i = 0; i < 200; i++) {
+                ids.add(push(j, TaskRequest.of("sleep", 0.01)));
+            }
+            FelixContainer.await("some done", WAIT, () -> j.exists("celery-task-meta-" + ids.get(20)));
+        }
+        redis.crash();
+        FelixContainer.await("the broker notices", WAIT, () -> !broker.stats().connected());
+        Thread.sleep(500); // tasks finish while Redis is down: their acknowledgements wait
+        redis.restart();
+        try (Jedis j = redis.client()) {
+            for (String id : ids) {
+                assertEquals("SUCCESS", awaitResult(j, id).get("status").asText());
+            }
+            FelixContainer.await("nothing left", WAIT, () -> j.hlen("unacked") == 0 && j.llen("celery") == 0);
+        }
+        FelixContainer.await("reconnected", WAIT, () -> broker.stats().connected());
+    }
+
     /** Counts the results Celery's backend publishes, per key: a task that ran twice would publish twice. */
     private Thread subscribe(Map<String, AtomicInteger> published) throws InterruptedException {
         java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);

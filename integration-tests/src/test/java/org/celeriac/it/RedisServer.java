@@ -12,22 +12,38 @@ import org.junit.jupiter.api.Assumptions;
 import redis.clients.jedis.Jedis;
 
 /**
- * A real {@code redis-server} for one test: started on a free loopback port with persistence off, in its own
+ * A real {@code redis-server} for one test: started on a free loopback port with an append-only file, in its own
  * temp dir, and killed on close. When Debian's {@code redis-server} is not installed the test is skipped with
  * a message saying so ({@code .ci/run} installs it; the test command installs nothing itself).
  */
 final class RedisServer implements AutoCloseable {
-    private final Process process;
+    private final Path binary;
     private final int port;
     private final Path dir;
+    private final boolean durable;
+    private Process process;
 
-    private RedisServer(Process process, int port, Path dir) {
-        this.process = process;
+    private RedisServer(Path binary, int port, Path dir, boolean durable) {
+        this.binary = binary;
         this.port = port;
         this.dir = dir;
+        this.durable = durable;
     }
 
+    /** A server without persistence: fast, and gone with its process. */
     static RedisServer start() throws IOException, InterruptedException {
+        return start(false);
+    }
+
+    /**
+     * A server whose every write is on disk before it is acknowledged ({@code appendfsync always}), so
+     * {@link #crash()} and {@link #restart()} lose nothing, as a production Redis with an AOF would.
+     */
+    static RedisServer startDurable() throws IOException, InterruptedException {
+        return start(true);
+    }
+
+    private static RedisServer start(boolean durable) throws IOException, InterruptedException {
         Path binary = executable();
         Assumptions.assumeTrue(binary != null, "redis-server is not installed (Debian package redis-server; "
                 + ".ci/run installs it): skipping the Redis broker tests");
@@ -36,25 +52,43 @@ final class RedisServer implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Process p = new ProcessBuilder(List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "yes"))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-        RedisServer server = new RedisServer(p, port, dir);
+        RedisServer server = new RedisServer(binary, port, dir, durable);
+        server.launch();
+        return server;
+    }
+
+    /** Starts the server process and waits until it answers. */
+    private void launch() throws IOException, InterruptedException {
+        process = new ProcessBuilder(List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always", "--dir", dir.toString(),
+                "--protected-mode", "yes"))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         for (;;) {
-            try (Jedis j = server.client()) {
+            try (Jedis j = client()) {
                 if ("PONG".equals(j.ping())) {
-                    return server;
+                    return;
                 }
             } catch (RuntimeException notYet) {
-                if (System.nanoTime() > deadline || !p.isAlive()) {
-                    server.close();
-                    throw new IllegalStateException("redis-server did not start on port " + port + ": "
-                            + Files.readString(dir.resolve("redis.log")));
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    String log = Files.readString(dir.resolve("redis.log"));
+                    close();
+                    throw new IllegalStateException("redis-server did not start on port " + port + ": " + log);
                 }
                 Thread.sleep(20); // polling with a deadline: the server is a separate process
             }
         }
+    }
+
+    /** Kills the server with SIGKILL (clients see their connections drop) and waits until it is gone. */
+    void crash() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Starts it again on the same port with the same data. */
+    void restart() throws IOException, InterruptedException {
+        launch();
     }
 
     private static Path executable() {
@@ -81,8 +115,9 @@ final class RedisServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        if (process != null) {
+            crash();
+        }
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }

@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from celery import Celery
+from celery import Celery, chain
 
 url, node = sys.argv[1], sys.argv[2]
 app = Celery('celeriac_interop', broker=url, backend=url)
@@ -69,6 +69,11 @@ out['priority'] = add.apply_async((3, 4), priority=5).get(timeout=30)
 out['expired'] = error_of(add.apply_async((1, 1), expires=datetime.now(timezone.utc) - timedelta(seconds=5)))
 out['time_limit'] = error_of(sleep.apply_async((20,), time_limit=1))
 out['many'] = [r.get(timeout=60) for r in [add.delay(i, i) for i in range(50)]]
+chained = chain(add.s(2, 3), add.s(10), echo.si('done')).apply_async()
+out['chain'] = chained.get(timeout=30)
+out['chain_middle'] = chained.parent.get(timeout=30)
+out['link'] = add.apply_async((1, 1), link=add.s(100)).get(timeout=30)
+out['chain_failure'] = error_of(chain(fail.s('chain boom'), add.s(1)).apply_async())
 
 long_task = sleep.delay(60)
 out['long_task_seen_active'] = wait_active(long_task.id)

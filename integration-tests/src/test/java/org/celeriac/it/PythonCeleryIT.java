@@ -82,6 +82,10 @@ class PythonCeleryIT {
         for (int i = 0; i < 50; i++) {
             assertEquals(2 * i, out.get("many").get(i).asInt());
         }
+        assertEquals(List.of("done"), List.of(out.get("chain").get(0).asText()), "chain(add.s(2, 3), add.s(10), echo.si('done'))");
+        assertEquals(15, out.get("chain_middle").asInt());
+        assertEquals(2, out.get("link").asInt());
+        assertEquals("IllegalStateException", out.at("/chain_failure/type").asText(), "a failure reaches the chain's last result: " + out);
         assertTrue(out.get("long_task_seen_active").asBoolean(), "inspect active lists the running task");
         assertEquals("TaskRevokedError", out.at("/terminated/type").asText(), "revoke(terminate=True) stopped it: " + out);
         assertEquals("TaskRevokedError", out.at("/revoked_before_start/type").asText(), out.toString());

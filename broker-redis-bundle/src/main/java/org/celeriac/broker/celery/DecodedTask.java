@@ -8,8 +8,14 @@ public sealed interface DecodedTask {
     /** The task id the result is stored under; {@code null} only when the message has none at all. */
     String taskId();
 
-    /** A well-formed protocol-v2 task. @param ignoreResult the sender asked for no result ({@code ignore_result}) */
-    record Run(TaskRequest request, boolean ignoreResult) implements DecodedTask {
+    /**
+     * A well-formed protocol-v2 task.
+     *
+     * @param ignoreResult the sender asked for no result ({@code ignore_result})
+     * @param canvas       what to send after it (callbacks, errbacks, the rest of its chain)
+     * @param priority     its message priority, which the messages it leads to inherit
+     */
+    record Run(TaskRequest request, boolean ignoreResult, Canvas canvas, int priority) implements DecodedTask {
         @Override
         public String taskId() {
             return request.id();

@@ -1,5 +1,6 @@
 package org.celeriac.broker.celery;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,11 @@ public final class MessageEncoder {
 
     /** A protocol 2 task message for {@code request}, routed to {@code queue} through the default exchange. */
     public static String task(TaskRequest request, String queue, int priority) {
+        return task(request, queue, priority, List.of());
+    }
+
+    /** As {@link #task(TaskRequest, String, int)}, carrying the rest of a chain (reversed: next task last). */
+    public static String task(TaskRequest request, String queue, int priority, List<JsonNode> chain) {
         Map<String, Object> headers = new LinkedHashMap<>();
         headers.put("lang", "java");
         headers.put("task", request.name());
@@ -45,7 +51,7 @@ public final class MessageEncoder {
         Map<String, Object> embed = new LinkedHashMap<>();
         embed.put("callbacks", null);
         embed.put("errbacks", null);
-        embed.put("chain", null);
+        embed.put("chain", chain.isEmpty() ? null : chain);
         embed.put("chord", null);
         List<Object> body = new ArrayList<>(List.of(request.args(), request.kwargs(), embed));
         Map<String, Object> properties = new LinkedHashMap<>();

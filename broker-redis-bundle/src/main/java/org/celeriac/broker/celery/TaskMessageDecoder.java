@@ -53,14 +53,17 @@ public final class TaskMessageDecoder {
             return new DecodedTask.Refuse(null, taskName, CeleryError.invalidTask("the message has no task id"));
         }
         try {
-            return new DecodedTask.Run(request(message, taskId, taskName), headers.path("ignore_result").asBoolean(false));
+            JsonNode body = body(message);
+            return new DecodedTask.Run(request(message, body, taskId, taskName), headers.path("ignore_result").asBoolean(false),
+                    Canvas.parse(body.get(2)), message.priority());
         } catch (MessageFormatException | IllegalArgumentException e) {
             return new DecodedTask.Refuse(taskId, taskName, CeleryError.invalidTask(
                     "malformed message for task " + taskName + "[" + taskId + "]: " + e.getMessage()));
         }
     }
 
-    private TaskRequest request(KombuMessage message, String taskId, String taskName) throws MessageFormatException {
+    /** The body, checked to be {@code [args, kwargs, embed]}. */
+    private JsonNode body(KombuMessage message) throws MessageFormatException {
         byte[] body = message.body();
         if (body.length > maxBodyBytes) {
             throw new MessageFormatException("the body has " + body.length + " bytes, more than max.message.bytes = " + maxBodyBytes);
@@ -77,7 +80,11 @@ public final class TaskMessageDecoder {
             throw new MessageFormatException("the body must be [args, kwargs, embed] with a list and an object, got "
                     + Json.abbreviate(String.valueOf(tree)));
         }
-        requireNoCanvas(tree.get(2));
+        return tree;
+    }
+
+    private static TaskRequest request(KombuMessage message, JsonNode tree, String taskId, String taskName)
+            throws MessageFormatException {
         JsonNode headers = message.headers();
         JsonNode limits = headers.path("timelimit");
         Map<String, Object> passed = new LinkedHashMap<>();
@@ -98,23 +105,6 @@ public final class TaskMessageDecoder {
                 .expires(instant(headers.path("expires"), "expires"))
                 .headers(passed)
                 .build();
-    }
-
-    /**
-     * Chains, callbacks and chords continue on the worker in Celery; Celeriac does not run them yet, and a
-     * silently dropped continuation would leave the sender waiting for a result that never comes.
-     */
-    private static void requireNoCanvas(JsonNode embed) throws MessageFormatException {
-        if (embed == null || embed.isNull()) {
-            return;
-        }
-        for (String key : List.of("callbacks", "errbacks", "chain", "chord")) {
-            JsonNode v = embed.path(key);
-            if (!v.isMissingNode() && !v.isNull() && !(v.isArray() && v.isEmpty())) {
-                throw new MessageFormatException("it carries a canvas ('" + key + "'): chains, callbacks and chords "
-                        + "are not supported by Celeriac workers yet; send the tasks one by one");
-            }
-        }
     }
 
     private static Duration seconds(JsonNode v, String what) throws MessageFormatException {

@@ -112,10 +112,19 @@ class TaskMessageDecoderTest {
     }
 
     @Test
-    void refusesCanvasItCannotContinue() throws Exception {
+    void readsChainsAndCallbacksButRefusesChordsAndGroups() throws Exception {
         ObjectNode env = envelope();
-        env.put("body", b64("[[2, 3], {}, {\"callbacks\": null, \"errbacks\": null, \"chain\": [{\"task\": \"add\"}], \"chord\": null}]"));
-        assertTrue(refuse(env).error().message().contains("chain"));
+        env.put("body", b64("[[2, 3], {}, {\"callbacks\": [{\"task\": \"echo\", \"args\": [1], \"kwargs\": {}, \"options\": {}, "
+                + "\"subtask_type\": null, \"immutable\": false}], \"errbacks\": null, \"chain\": [{\"task\": \"add\", "
+                + "\"args\": [10], \"kwargs\": {}, \"options\": {\"task_id\": \"next\"}, \"subtask_type\": null, \"immutable\": false}], "
+                + "\"chord\": null}]"));
+        Canvas canvas = ((DecodedTask.Run) decoder.decode(KombuMessage.parse(env.toString()))).canvas();
+        assertEquals("echo", canvas.callbacks().get(0).name());
+        assertEquals("next", canvas.chain().get(0).taskId());
+        env.put("body", b64("[[2, 3], {}, {\"chord\": {\"task\": \"sum\"}}]"));
+        assertTrue(refuse(env).error().message().contains("chord"));
+        env.put("body", b64("[[2, 3], {}, {\"callbacks\": [{\"task\": \"celery.group\", \"subtask_type\": \"group\"}]}]"));
+        assertTrue(refuse(env).error().message().contains("group"));
     }
 
     @Test

@@ -23,13 +23,15 @@ final class Acknowledger implements Runnable {
     private static final Logger LOG = System.getLogger(Acknowledger.class.getName());
     private static final int BATCH = 256;
 
+    /** One Redis write: a value for a key. */
+    record Write(String key, String value) {
+    }
+
     /**
-     * What to do with one delivery.
-     *
-     * @param resultKey where the result goes; {@code null} when there is none to store
-     * @param result    the result to store, {@code ""} for none; {@code null} = requeue
+     * What to do with one delivery: put it back ({@code requeue}), or acknowledge it, storing {@code results}
+     * and pushing {@code messages} in the same atomic step.
      */
-    record Settlement(Delivery delivery, String resultKey, String result) {
+    record Settlement(Delivery delivery, boolean requeue, List<Write> results, List<Write> messages) {
     }
 
     private final JedisPool pool;
@@ -46,10 +48,15 @@ final class Acknowledger implements Runnable {
         this.resultExpiresSeconds = resultExpiresSeconds;
     }
 
-    /** Acknowledges {@code d}, storing {@code result} under {@code resultKey} unless {@code result} is empty. */
-    void ack(Delivery d, String resultKey, String result) {
+    /** Acknowledges {@code d} without a result. */
+    void ack(Delivery d) {
+        ack(d, List.of(), List.of());
+    }
+
+    /** Acknowledges {@code d}, storing {@code results} (Celery result metas) and pushing {@code messages}. */
+    void ack(Delivery d, List<Write> results, List<Write> messages) {
         if (d.settle()) {
-            queue.add(new Settlement(d, resultKey, result));
+            queue.add(new Settlement(d, false, results, messages));
         }
     }
 
@@ -58,7 +65,7 @@ final class Acknowledger implements Runnable {
         if (!d.settle()) {
             return false;
         }
-        queue.add(new Settlement(d, null, null));
+        queue.add(new Settlement(d, true, List.of(), List.of()));
         return true;
     }
 
@@ -94,12 +101,10 @@ final class Acknowledger implements Runnable {
                 Pipeline p = jedis.pipelined();
                 List<Response<Object>> replies = new ArrayList<>(batch.size());
                 for (Settlement s : batch) {
-                    replies.add(s.result() == null
+                    replies.add(s.requeue()
                             ? p.eval(Scripts.REQUEUE, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX, s.delivery().queueKey),
                                     List.of(s.delivery().tag, s.delivery().message.raw()))
-                            : p.eval(Scripts.ACK, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX,
-                                            s.resultKey() == null ? s.delivery().queueKey : s.resultKey()),
-                                    List.of(s.delivery().tag, s.result(), Long.toString(resultExpiresSeconds))));
+                            : ackScript(p, s));
                 }
                 p.sync();
                 counters.connected = true;
@@ -117,9 +122,24 @@ final class Acknowledger implements Runnable {
         }
     }
 
+    private Response<Object> ackScript(Pipeline p, Settlement s) {
+        List<String> keys = new ArrayList<>(List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX));
+        List<String> args = new ArrayList<>(List.of(s.delivery().tag, Long.toString(resultExpiresSeconds),
+                Integer.toString(s.results().size())));
+        for (Write w : s.results()) {
+            keys.add(w.key());
+            args.add(w.value());
+        }
+        for (Write w : s.messages()) {
+            keys.add(w.key());
+            args.add(w.value());
+        }
+        return p.eval(Scripts.ACK, keys, args);
+    }
+
     private void settled(Settlement s, boolean ours) {
         inFlight.remove(s.delivery());
-        if (s.result() == null) {
+        if (s.requeue()) {
             if (ours) {
                 counters.requeued.increment();
             }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.celeriac.broker.celery.CeleryError;
+import org.celeriac.broker.celery.Continuations;
 import org.celeriac.broker.celery.DecodedTask;
 import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageFormatException;
@@ -130,7 +131,7 @@ final class Consumer implements Runnable {
             inFlight.add(d);
             counters.rejected.increment();
             LOG.log(Level.ERROR, "dropped message " + tag + " from '" + key + "': " + e.getMessage());
-            acknowledger.ack(d, null, "");
+            acknowledger.ack(d);
             return;
         }
         DecodedTask decoded = decoder.decode(message);
@@ -139,9 +140,8 @@ final class Consumer implements Runnable {
             inFlight.add(d);
             counters.rejected.increment();
             LOG.log(Level.WARNING, "refused task " + r.taskName() + "[" + r.taskId() + "]: " + r.error().message());
-            boolean report = r.taskId() != null && storeResults;
-            acknowledger.ack(d, report ? metaKey(r.taskId()) : null,
-                    report ? ResultMeta.failure(r.taskId(), r.error(), Instant.now()) : "");
+            acknowledger.ack(d, r.taskId() != null && storeResults
+                    ? List.of(result(r.taskId(), ResultMeta.failure(r.taskId(), r.error(), Instant.now()))) : List.of(), List.of());
             return;
         }
         DecodedTask.Run run = (DecodedTask.Run) decoded;
@@ -153,13 +153,11 @@ final class Consumer implements Runnable {
         if (!inFlight.claimTaskId(taskId, d)) {
             LOG.log(Level.WARNING, "task " + taskId + " arrived again while it is still running here; the duplicate "
                     + "message " + tag + " is acknowledged without running (a task id runs once)");
-            acknowledger.ack(d, null, "");
+            acknowledger.ack(d);
             return;
         }
-        String resultKey = metaKey(taskId);
-        boolean wantsResult = storeResults && !run.ignoreResult();
         if (revoked.contains(taskId)) {
-            acknowledger.ack(d, resultKey, wantsResult ? ResultMeta.failure(taskId, CeleryError.revoked(), Instant.now()) : "");
+            settle(d, run, null, CeleryError.revoked());
             return;
         }
         TaskHandle handle;
@@ -176,15 +174,50 @@ final class Consumer implements Runnable {
                 acknowledger.requeue(d);
                 return;
             }
-            String result = !wantsResult ? ""
-                    : failure == null ? ResultMeta.success(taskId, value, Instant.now())
-                    : ResultMeta.failure(taskId, CeleryError.of(failure), Instant.now());
-            acknowledger.ack(d, resultKey, result);
+            settle(d, run, value, failure == null ? null : CeleryError.of(failure));
         });
     }
 
-    private static String metaKey(String taskId) {
-        return ResultMeta.KEY_PREFIX + taskId;
+    /**
+     * Acknowledges a finished task with everything Celery's worker would write after it: its result, and on
+     * success the callbacks and the chain's next task; on failure the failure for the rest of the chain and
+     * the errbacks. One atomic step in Redis.
+     */
+    private void settle(Delivery d, DecodedTask.Run run, Object value, CeleryError error) {
+        String taskId = run.taskId();
+        Instant now = Instant.now();
+        List<Acknowledger.Write> results = new ArrayList<>();
+        List<Acknowledger.Write> messages = new ArrayList<>();
+        try {
+            if (error == null) {
+                if (storeResults && !run.ignoreResult()) {
+                    results.add(result(taskId, ResultMeta.success(taskId, value, now)));
+                }
+                Continuations.onSuccess(run, value).forEach(m -> messages.add(message(m)));
+            } else {
+                if (storeResults && !run.ignoreResult()) {
+                    results.add(result(taskId, ResultMeta.failure(taskId, error, now)));
+                }
+                if (storeResults) {
+                    Continuations.propagate(run, error, now).forEach(r -> results.add(result(r.taskId(), r.meta())));
+                }
+                Continuations.onFailure(run).forEach(m -> messages.add(message(m)));
+            }
+        } catch (RuntimeException e) {
+            // A continuation that cannot be built (say, a callback's arguments are not JSON) must not cost the
+            // task's own result or leave its message held forever.
+            LOG.log(Level.ERROR, "cannot send what follows task " + run.request().name() + "[" + taskId + "]: " + e, e);
+            messages.clear();
+        }
+        acknowledger.ack(d, results, messages);
+    }
+
+    private static Acknowledger.Write result(String taskId, String meta) {
+        return new Acknowledger.Write(ResultMeta.KEY_PREFIX + taskId, meta);
+    }
+
+    private static Acknowledger.Write message(Continuations.Outgoing m) {
+        return new Acknowledger.Write(RedisKeys.priorityKey(m.queue(), m.priority()), m.envelope());
     }
 
     private static String abbreviate(String s) {

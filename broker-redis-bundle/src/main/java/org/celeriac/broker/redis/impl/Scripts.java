@@ -51,21 +51,29 @@ final class Scripts {
             """;
 
     /**
-     * Acknowledges tag ARGV[1] and, if ARGV[2] is not empty, stores it as the result under KEYS[3] (expiring
-     * after ARGV[3] seconds unless 0) and publishes it there, as Celery's Redis backend does. KEYS[1] = unacked,
-     * KEYS[2] = unacked_index. Returns 0 and stores nothing when the message is no longer ours (another worker
-     * restored it after a visibility timeout): the copy that runs there reports the result, once.
+     * Acknowledges tag ARGV[1] and, in the same step, stores ARGV[3] results and pushes the messages the task
+     * leads to (chain, callbacks, errbacks) — so a worker killed at any instant did all of it or none of it.
+     * KEYS[1] = unacked, KEYS[2] = unacked_index, KEYS[3 .. 2+S] = result keys, the rest = queue keys.
+     * ARGV[2] = result lifetime in seconds (0 = forever), ARGV[3] = S, ARGV[4 .. 3+S] = results (each also
+     * published on its key, as Celery's Redis backend does), the rest = envelopes for the queue keys.
+     * Returns 0 and writes nothing when the message is no longer ours (another worker restored it after a
+     * visibility timeout): the copy that runs there reports, once.
      */
     static final String ACK = """
             redis.call('ZREM', KEYS[2], ARGV[1])
             if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-            if ARGV[2] ~= '' then
-              if tonumber(ARGV[3]) > 0 then
-                redis.call('SETEX', KEYS[3], ARGV[3], ARGV[2])
+            local ttl = tonumber(ARGV[2])
+            local stores = tonumber(ARGV[3])
+            for i = 1, stores do
+              if ttl > 0 then
+                redis.call('SETEX', KEYS[2 + i], ttl, ARGV[3 + i])
               else
-                redis.call('SET', KEYS[3], ARGV[2])
+                redis.call('SET', KEYS[2 + i], ARGV[3 + i])
               end
-              redis.call('PUBLISH', KEYS[3], ARGV[2])
+              redis.call('PUBLISH', KEYS[2 + i], ARGV[3 + i])
+            end
+            for i = 3 + stores, #KEYS do
+              redis.call('LPUSH', KEYS[i], ARGV[i + 1])
             end
             return 1
             """;

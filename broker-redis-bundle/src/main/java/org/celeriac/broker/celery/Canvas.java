@@ -1,0 +1,48 @@
+package org.celeriac.broker.celery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a task message says to do after the task: Celery's {@code embed} — {@code link} callbacks,
+ * {@code link_error} errbacks and the rest of a chain (in reverse: the next task is the last element).
+ * Chords are refused when the message is read: joining a group's results needs a counter Celeriac does not keep.
+ */
+public record Canvas(List<Signature> callbacks, List<Signature> errbacks, List<Signature> chain) {
+    public static final Canvas NONE = new Canvas(List.of(), List.of(), List.of());
+
+    static Canvas parse(JsonNode embed) throws MessageFormatException {
+        if (embed == null || embed.isNull() || embed.isMissingNode()) {
+            return NONE;
+        }
+        if (!embed.isObject()) {
+            throw new MessageFormatException("the third body element must be an object (callbacks, errbacks, chain, chord), got "
+                    + Json.abbreviate(embed.toString()));
+        }
+        JsonNode chord = embed.path("chord");
+        if (!chord.isMissingNode() && !chord.isNull()) {
+            throw new MessageFormatException("it is part of a chord: chords are not supported by Celeriac workers yet");
+        }
+        return new Canvas(list(embed.path("callbacks"), "callbacks"), list(embed.path("errbacks"), "errbacks"),
+                list(embed.path("chain"), "chain"));
+    }
+
+    private static List<Signature> list(JsonNode node, String what) throws MessageFormatException {
+        if (node.isMissingNode() || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new MessageFormatException(what + " must be a list of signatures, got " + Json.abbreviate(node.toString()));
+        }
+        List<Signature> out = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            out.add(Signature.parse(node.get(i), what + "[" + i + "]"));
+        }
+        return List.copyOf(out);
+    }
+
+    public boolean isEmpty() {
+        return callbacks.isEmpty() && errbacks.isEmpty() && chain.isEmpty();
+    }
+}

@@ -5,6 +5,7 @@ to workers written in another language does. Prints one JSON object: check name 
 """
 import json
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -57,8 +58,24 @@ def wait_active(task_id, deadline=20):
     return False
 
 
+events = []
+
+
+def capture_events():
+    # What `celery events` and Flower do: a receiver bound to the celeryev topic exchange.
+    with app.connection() as conn:
+        app.events.Receiver(conn, handlers={'*': events.append}).capture(limit=None, timeout=None, wakeup=False)
+
+
+threading.Thread(target=capture_events, daemon=True).start()
+end = time.time() + 20
+while time.time() < end and not any(e['type'] == 'worker-heartbeat' and e['hostname'] == node for e in events):
+    time.sleep(0.1)
+
 out = {}
-out['add'] = add.delay(2, 3).get(timeout=30)
+out['heartbeat'] = any(e['type'] == 'worker-heartbeat' and e['hostname'] == node for e in events)
+first = add.delay(2, 3)
+out['add'] = first.get(timeout=30)
 out['kwargs'] = echo.apply_async(args=[1], kwargs={'k': 'v'}).get(timeout=30)
 out['fail'] = error_of(fail.delay('boom'))
 out['unknown'] = error_of(unknown.delay())
@@ -89,4 +106,11 @@ out['stats_pool'] = (inspect.stats() or {}).get(node, {}).get('pool', {}).get('i
 out['registered_add'] = 'add' in (inspect.registered() or {}).get(node, [])
 out['grow'] = app.control.pool_grow(1, destination=[node], reply=True, timeout=2)
 out['unknown_command'] = app.control.broadcast('no_such_command', destination=[node], reply=True, timeout=2)
+failed_id = fail.delay('event').id
+time.sleep(0.5)
+end = time.time() + 10
+while time.time() < end and not any(e.get('uuid') == failed_id and e['type'] == 'task-failed' for e in events):
+    time.sleep(0.1)
+out['task_events'] = sorted({e['type'] for e in events if e.get('uuid') == first.id})
+out['failed_events'] = sorted({e['type'] for e in events if e.get('uuid') == failed_id})
 print(json.dumps(out))

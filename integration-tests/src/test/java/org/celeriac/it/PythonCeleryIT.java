@@ -49,8 +49,10 @@ class PythonCeleryIT {
         ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
         worker = felix.context().getService(ref);
         ConfigurationAdmin admin = felix.context().getService(felix.context().getServiceReference(ConfigurationAdmin.class));
+        // Celery's -E on both sides: the pools post task starts, the broker turns them into celeryev events.
+        admin.getConfiguration("org.celeriac.worker", "?").update(new Hashtable<>(Map.of("task.events", true)));
         admin.getConfiguration("org.celeriac.broker.redis", "?").update(new Hashtable<>(Map.of(
-                "url", redis.url(), "hostname", NODE, "poll.interval", 0.05)));
+                "url", redis.url(), "hostname", NODE, "poll.interval", 0.05, "task.events", true)));
         felix.awaitService(Broker.class.getName(), "(broker.name=redis)", WAIT);
     }
 
@@ -70,6 +72,9 @@ class PythonCeleryIT {
         worker.use(pool, pool.equals("solo") ? 1 : 2);
         JsonNode out = runClient();
         assertEquals(5, out.get("add").asInt());
+        assertTrue(out.get("heartbeat").asBoolean(), "a Python event receiver sees worker-heartbeat");
+        assertEquals("[\"task-received\",\"task-started\",\"task-succeeded\"]", out.get("task_events").toString());
+        assertEquals("[\"task-failed\",\"task-received\",\"task-started\"]", out.get("failed_events").toString());
         assertEquals(new ObjectMapper().readTree("{\"args\":[1],\"kwargs\":{\"k\":\"v\"}}"), out.get("kwargs"));
         assertEquals("IllegalStateException", out.at("/fail/type").asText(), out.toString());
         assertEquals("boom", out.at("/fail/message").asText());

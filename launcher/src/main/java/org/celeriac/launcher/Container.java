@@ -32,6 +32,7 @@ final class Container {
     private final String pool;
     private final Integer concurrency;
     private final BrokerOptions broker;
+    private final boolean taskEvents;
     private Framework framework;
     private Path storage;
 
@@ -39,13 +40,15 @@ final class Container {
     record BrokerOptions(String url, String queues, String hostname) {
     }
 
-    Container(Path home, Path deploy, boolean shell, String pool, Integer concurrency, BrokerOptions broker) {
+    Container(Path home, Path deploy, boolean shell, String pool, Integer concurrency, BrokerOptions broker,
+              boolean taskEvents) {
         this.home = home;
         this.deploy = deploy;
         this.shell = shell;
         this.pool = pool;
         this.concurrency = concurrency;
         this.broker = broker;
+        this.taskEvents = taskEvents;
     }
 
     void start() throws BundleException, IOException {
@@ -70,6 +73,10 @@ final class Container {
         putIfSet(config, "celeriac.broker.url", broker.url());
         putIfSet(config, "celeriac.broker.queues", broker.queues());
         putIfSet(config, "celeriac.broker.hostname", broker.hostname());
+        if (taskEvents) {
+            config.put("celeriac.worker.task.events", "true");
+            config.put("celeriac.broker.task.events", "true");
+        }
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));
         framework = factory.newFramework(config);

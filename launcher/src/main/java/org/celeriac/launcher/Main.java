@@ -41,6 +41,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-n", "--hostname"}, description = "node name for remote control (celery inspect/control). Default: celeriac@<host name>")
     String hostname;
 
+    @Option(names = {"-E", "--task-events"}, description = "send task events (celery events, Flower) and post task "
+            + "events on Event Admin, Celery's -E.")
+    boolean taskEvents;
+
     @Option(names = "--home", defaultValue = "${sys:celeriac.home}",
             description = "the distribution directory (bundle/, deploy/, conf/); set by bin/celeriac.")
     Path home;
@@ -90,7 +94,7 @@ public final class Main implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--queues and --hostname need --broker");
         }
         Container container = new Container(home, deploy, !noShell, pool, concurrency,
-                new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname));
+                new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname), taskEvents);
         container.start();
         Shutdown.onSignals(container);
         if (!commands.isEmpty()) {

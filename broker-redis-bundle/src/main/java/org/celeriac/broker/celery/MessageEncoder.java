@@ -70,13 +70,20 @@ public final class MessageEncoder {
         return envelope(Json.write(body), headers, new LinkedHashMap<>(), exchange, routingKey);
     }
 
+    /** A monitoring event, as {@code celery.events.EventDispatcher} publishes it (transient, JSON). */
+    static String event(Map<String, Object> event, Map<String, Object> headers, String exchange, String routingKey) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("delivery_mode", 1); // transient, as Celery sends events
+        return envelope(Json.write(event), headers, properties, exchange, routingKey);
+    }
+
     private static String envelope(String jsonBody, Map<String, Object> headers, Map<String, Object> properties,
                                    String exchange, String routingKey) {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("exchange", exchange);
         info.put("routing_key", routingKey);
         properties.putIfAbsent("priority", 0);
-        properties.put("delivery_mode", 2);
+        properties.putIfAbsent("delivery_mode", 2);
         properties.put("delivery_info", info);
         properties.put("body_encoding", "base64");
         properties.put("delivery_tag", UUID.randomUUID().toString());

@@ -70,6 +70,8 @@ public final class WorkerImpl implements Worker {
     /** Framework properties set by the launcher from --pool / --concurrency (or the environment). */
     static final String PROP_POOL = "celeriac.worker.pool";
     static final String PROP_CONCURRENCY = "celeriac.worker.concurrency";
+    /** The launcher's {@code -E}: task events on, whatever the configuration says. */
+    static final String PROP_TASK_EVENTS = "celeriac.worker.task.events";
     private static final int RECENT_LIMIT = 1000;
     static final String OPTION_PREFIX = "option.";
 
@@ -362,7 +364,8 @@ public final class WorkerImpl implements Worker {
     private PoolConfig poolConfig(int concurrency) {
         WorkerConfig c = config;
         return new PoolConfig(concurrency, positiveSeconds(c.soft_time_limit()), positiveSeconds(c.time_limit()),
-                c.max_tasks_per_child(), c.max_memory_per_child() * 1024, c.task_events(), poolOptions);
+                c.max_tasks_per_child(), c.max_memory_per_child() * 1024,
+                c.task_events() || Boolean.parseBoolean(context.getProperty(PROP_TASK_EVENTS)), poolOptions);
     }
 
     private static Duration positiveSeconds(double s) {

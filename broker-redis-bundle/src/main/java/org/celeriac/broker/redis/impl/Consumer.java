@@ -46,11 +46,12 @@ final class Consumer implements Runnable {
     private final RevokedTasks revoked;
     private final Counters counters;
     private final boolean storeResults;
+    private final TaskEvents events;
     private volatile boolean running = true;
 
     Consumer(JedisPool pool, List<String> queueKeys, Duration pollInterval, InFlight inFlight,
              Acknowledger acknowledger, Worker worker, TaskMessageDecoder decoder, RevokedTasks revoked,
-             Counters counters, boolean storeResults) {
+             Counters counters, boolean storeResults, TaskEvents events) {
         this.pool = pool;
         List<String> keys = new ArrayList<>(List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX));
         keys.addAll(queueKeys);
@@ -64,6 +65,7 @@ final class Consumer implements Runnable {
         this.revoked = revoked;
         this.counters = counters;
         this.storeResults = storeResults;
+        this.events = events;
     }
 
     /** Takes nothing more; returns from {@link #run()} within about a second. */
@@ -156,6 +158,7 @@ final class Consumer implements Runnable {
             acknowledger.ack(d);
             return;
         }
+        events.received(run);
         if (revoked.contains(taskId)) {
             settle(d, run, null, CeleryError.revoked());
             return;
@@ -210,6 +213,7 @@ final class Consumer implements Runnable {
             messages.clear();
         }
         acknowledger.ack(d, results, messages);
+        events.finished(run, value, error, System.nanoTime() - d.takenAt);
     }
 
     private static Acknowledger.Write result(String taskId, String meta) {

@@ -16,6 +16,8 @@ final class Delivery {
     final KombuMessage message;
     /** Counted against the prefetch limit (tasks held for a later ETA are not, as in Celery). */
     final boolean counted;
+    /** When it was taken ({@link System#nanoTime()}): a task event's runtime counts from here. */
+    final long takenAt = System.nanoTime();
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile String taskId;
     private volatile TaskHandle handle;

@@ -76,6 +76,11 @@ final class InFlight {
         return true;
     }
 
+    /** Whether a held message carries task {@code taskId}. */
+    boolean holdsTask(String taskId) {
+        return byTaskId.containsKey(taskId);
+    }
+
     void remove(Delivery d) {
         if (byTag.remove(d.tag, d) && d.counted) {
             lock.lock();

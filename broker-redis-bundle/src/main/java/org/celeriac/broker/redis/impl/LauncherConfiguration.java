@@ -13,8 +13,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Turns the launcher's {@code --broker}, {@code --queues} and {@code --hostname} (framework properties
- * {@value #URL}, {@value #QUEUES}, {@value #HOSTNAME}) into the broker's Config Admin configuration, so the
+ * Turns the launcher's {@code --broker}, {@code --queues} and {@code --hostname} and {@code -E} (framework
+ * properties {@value #URL}, {@value #QUEUES}, {@value #HOSTNAME}, {@value #TASK_EVENTS}) into the broker's Config Admin configuration, so the
  * command line and a deploy-folder {@code .cfg} file configure the same component the same way. The command
  * line's values win over a configuration already present. Without {@value #URL} it does nothing.
  */
@@ -23,6 +23,7 @@ public final class LauncherConfiguration {
     static final String URL = "celeriac.broker.url";
     static final String QUEUES = "celeriac.broker.queues";
     static final String HOSTNAME = "celeriac.broker.hostname";
+    static final String TASK_EVENTS = "celeriac.broker.task.events";
     private static final Logger LOG = System.getLogger(LauncherConfiguration.class.getName());
 
     @Activate
@@ -36,6 +37,7 @@ public final class LauncherConfiguration {
         props.put("url", url.trim());
         copy(context, QUEUES, "queues", props);
         copy(context, HOSTNAME, "hostname", props);
+        copy(context, TASK_EVENTS, "task.events", props);
         config.update(props);
         LOG.log(Level.DEBUG, "broker configuration from the command line: " + url);
     }

@@ -8,12 +8,15 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.celeriac.broker.celery.TaskMessageDecoder;
+import org.celeriac.pool.api.PoolEvents;
 import org.celeriac.pool.api.PoolStats;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRegistry;
@@ -23,12 +26,15 @@ import org.celeriac.worker.api.BrokerStats;
 import org.celeriac.worker.api.Worker;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
 import org.osgi.service.metatype.annotations.Designate;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
@@ -70,10 +76,13 @@ public final class RedisBroker implements Broker {
     private final Acknowledger acknowledger;
     private final Consumer consumer;
     private final Pidbox pidbox;
+    private final EventDispatcher events;
+    private final ServiceRegistration<EventHandler> taskStarted;
     private final ScheduledExecutorService housekeeping;
     private final Thread consumerThread;
     private final Thread acknowledgerThread;
     private final Thread pidboxThread;
+    private final Thread eventsThread;
     private volatile int concurrencySeen = 1;
     private volatile long concurrencyReadAt;
 
@@ -104,9 +113,14 @@ public final class RedisBroker implements Broker {
         this.inFlight = new InFlight(this::prefetchLimit);
         this.acknowledger = new Acknowledger(pool, inFlight, counters, config.result_expires());
         RevokedTasks revoked = new RevokedTasks();
+        this.events = new EventDispatcher(pool, database(uri), nodeName, () -> Map.of("active", inFlight.size(),
+                "processed", counters.acknowledged.sum()));
+        TaskEvents taskEvents = new TaskEvents(events, config.task_events(), inFlight);
+        this.taskStarted = config.task_events() ? context.registerService(EventHandler.class, taskEvents,
+                new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(queues), Duration.ofNanos((long) (poll * 1e9)), inFlight,
                 acknowledger, worker, new TaskMessageDecoder(config.max_message_bytes()), revoked, counters,
-                config.result_backend());
+                config.result_backend(), taskEvents);
         ControlCommands commands = new ControlCommands(worker, () -> registry, this, counters, revoked,
                 () -> stopFramework(context));
         this.pidbox = new Pidbox(pool, database(uri), nodeName, commands);
@@ -119,10 +133,12 @@ public final class RedisBroker implements Broker {
         this.acknowledgerThread = daemon(acknowledger, "celeriac-redis-ack");
         this.consumerThread = daemon(consumer, "celeriac-redis-consumer");
         this.pidboxThread = daemon(pidbox, "celeriac-redis-pidbox");
+        this.eventsThread = daemon(events, "celeriac-redis-events");
         declareBindings();
         acknowledgerThread.start();
         consumerThread.start();
         pidboxThread.start();
+        eventsThread.start();
         LOG.log(Level.INFO, "consuming " + queues + " from " + url() + " as " + nodeName + " (prefetch "
                 + prefetchMultiplier + " x concurrency, visibility timeout " + visibility + " s)");
     }
@@ -146,6 +162,11 @@ public final class RedisBroker implements Broker {
         }
         acknowledger.stop();
         acknowledgerThread.join(10_000);
+        if (taskStarted != null) {
+            taskStarted.unregister();
+        }
+        events.stop();
+        eventsThread.join(5_000);
         housekeeping.shutdownNow();
         pidboxThread.join(2_000);
         pool.close();

@@ -38,6 +38,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "longest task body accepted, bytes; larger messages fail with a clear error")
     long max_message_bytes() default 16 * 1024 * 1024;
 
+    @AttributeDefinition(description = "send task events (task-received, -started, -succeeded, -failed, -revoked) for "
+            + "celery events and Flower, Celery's -E; worker events (online, heartbeat, offline) are always sent")
+    boolean task_events() default false;
+
     @AttributeDefinition(description = "seconds an idle consumer waits for a message on a queue other than the first before it looks again")
     double poll_interval() default 0.2;
 }

@@ -81,6 +81,16 @@ class TwoWorkersIT {
         workers.add(startWorker("w2"));
         try (Jedis j = redis.client()) {
             FelixContainer.await("both workers answer", WAIT, () -> j.pubsubNumSub("/0.celery.pidbox").get("/0.celery.pidbox") == 2L);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n--- w1:\n" + log("w1") + "\n--- w2:\n" + log("w2"), e);
+        }
+    }
+
+    private String log(String worker) {
+        try {
+            return Files.readString(tmp.resolve(worker + ".log"));
+        } catch (IOException e) {
+            return e.toString();
         }
     }
 
@@ -153,7 +163,7 @@ class TwoWorkersIT {
         assertTrue(victim.waitFor(30, TimeUnit.SECONDS));
         assertTrue(publishes.size() < TASKS, "killed mid-run");
         awaitAll(ids);
-        String survivorLog = Files.readString(tmp.resolve("w2.log"));
+        String survivorLog = log("w2");
         assertTrue(survivorLog.contains("restored"), "the survivor restored the messages the killed worker held:\n" + survivorLog);
     }
 }

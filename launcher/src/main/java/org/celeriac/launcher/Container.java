@@ -23,8 +23,11 @@ import org.osgi.framework.startlevel.BundleStartLevel;
  * FileInstall watching the deploy folder. Start, stop and wait: nothing else.
  */
 final class Container {
-    /** Must outlast the worker's shutdown grace (30 s by default) so running tasks can finish. */
-    static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * Must outlast the broker's and then the worker's shutdown grace (30 s each by default) so running tasks
+     * can finish: the broker waits for its own tasks, the worker for whatever else is left.
+     */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(90);
 
     private final Path home;
     private final Path deploy;
@@ -62,6 +65,9 @@ final class Container {
         config.put("felix.fileinstall.poll", "1000");
         config.put("felix.fileinstall.noInitialDelay", "true");
         config.put("felix.fileinstall.log.level", "2");
+        // No write-back of configurations into deploy/: the folder is the user's, and FileInstall's write-back
+        // raced its own first read at start-up (a .cfg read back empty, the broker started on defaults).
+        config.put("felix.fileinstall.enableConfigSave", "false");
         config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "4");
         config.put("gosh.args", "--nointeractive"); // no gosh_profile banner games; the console still reads stdin
         if (pool != null && !pool.isBlank()) {

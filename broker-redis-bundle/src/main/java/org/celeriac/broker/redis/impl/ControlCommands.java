@@ -91,10 +91,11 @@ final class ControlCommands {
         }
         boolean terminate = Boolean.TRUE.equals(args.get("terminate"));
         List<String> stopped = new ArrayList<>();
+        Set<String> running = runningOnWorkers();
         for (String id : taskIds) {
             revoked.add(id);
             // A task that has not started never runs; a running one is stopped only with terminate, as in Celery.
-            boolean notStarted = worker.task(id).map(h -> h.state() == TaskState.PENDING).orElse(false);
+            boolean notStarted = !running.contains(id) && worker.task(id).map(h -> h.state() == TaskState.PENDING).orElse(false);
             if ((terminate || notStarted) && worker.terminate(id)) {
                 stopped.add(id);
             }
@@ -143,13 +144,7 @@ final class ControlCommands {
 
     /** Running ({@code STARTED}) or accepted-not-started ({@code PENDING}) tasks, Celery's active and reserved. */
     private List<Map<String, Object>> tasks(TaskState state) {
-        Set<String> runningOnWorkers = new HashSet<>();
-        try {
-            // A pool's workers know what they run even before the worker's handle does (solo runs a task inside the hand-off).
-            worker.stats().workers().forEach(w -> runningOnWorkers.add(w.taskId()));
-        } catch (RuntimeException noPool) {
-            // no pool: nothing runs
-        }
+        Set<String> runningOnWorkers = runningOnWorkers();
         List<Map<String, Object>> out = new ArrayList<>();
         for (TaskHandle h : worker.tasks()) {
             TaskState s = h.state() == TaskState.PENDING && runningOnWorkers.contains(h.taskId()) ? TaskState.STARTED : h.state();
@@ -168,6 +163,17 @@ final class ControlCommands {
             out.add(t);
         }
         return out;
+    }
+
+    /** The tasks the pool's workers run now: they know before the worker's handle does (solo runs a task inside the hand-off). */
+    private Set<String> runningOnWorkers() {
+        Set<String> ids = new HashSet<>();
+        try {
+            worker.stats().workers().forEach(w -> ids.add(w.taskId()));
+        } catch (RuntimeException noPool) {
+            // no pool: nothing runs
+        }
+        return ids;
     }
 
     private List<String> registered() {

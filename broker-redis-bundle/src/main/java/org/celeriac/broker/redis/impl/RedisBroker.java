@@ -63,7 +63,6 @@ import redis.clients.jedis.JedisPool;
 @Designate(ocd = RedisBrokerConfig.class)
 public final class RedisBroker implements Broker {
     private static final Logger LOG = System.getLogger(RedisBroker.class.getName());
-    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
     private final Worker worker;
     private final URI uri;
@@ -78,6 +77,7 @@ public final class RedisBroker implements Broker {
     private final Pidbox pidbox;
     private final EventDispatcher events;
     private final ServiceRegistration<EventHandler> taskStarted;
+    private final Duration shutdownGrace;
     private final ScheduledExecutorService housekeeping;
     private final Thread consumerThread;
     private final Thread acknowledgerThread;
@@ -100,6 +100,7 @@ public final class RedisBroker implements Broker {
         this.prefetchMultiplier = config.prefetch_multiplier();
         double visibility = requirePositive(config.visibility_timeout(), "visibility.timeout");
         double poll = requirePositive(config.poll_interval(), "poll.interval");
+        this.shutdownGrace = Duration.ofMillis((long) (requirePositive(config.shutdown_grace(), "shutdown.grace") * 1000));
         if (config.max_message_bytes() < 1024) {
             throw new IllegalArgumentException("max.message.bytes must be >= 1024, was " + config.max_message_bytes());
         }
@@ -154,9 +155,9 @@ public final class RedisBroker implements Broker {
                 putBackUnstarted(d, h);
             }
         }
-        if (!inFlight.awaitEmpty(SHUTDOWN_GRACE)) {
+        if (!inFlight.awaitEmpty(shutdownGrace)) {
             List<Delivery> cutOff = inFlight.snapshot();
-            LOG.log(Level.WARNING, cutOff.size() + " tasks still ran after " + SHUTDOWN_GRACE.toSeconds()
+            LOG.log(Level.WARNING, cutOff.size() + " tasks still ran after " + shutdownGrace.toSeconds()
                     + " s: their messages go back to the queue, to run again elsewhere");
             cutOff.forEach(acknowledger::requeue);
         }
@@ -179,9 +180,7 @@ public final class RedisBroker implements Broker {
             return; // finished meanwhile
         }
         try {
-            if (!h.terminate() && h.state() == TaskState.SUCCESS) {
-                LOG.log(Level.DEBUG, "task " + h.taskId() + " finished while it was put back; its result is dropped");
-            }
+            h.terminate(); // if it started meanwhile after all, its result is dropped: the requeued copy reports
         } catch (UnsupportedOperationException e) {
             LOG.log(Level.WARNING, "pool cannot withdraw task " + h.taskId() + ": it may run here and again elsewhere");
         }

@@ -42,6 +42,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "celery events and Flower, Celery's -E; worker events (online, heartbeat, offline) are always sent")
     boolean task_events() default false;
 
+    @AttributeDefinition(description = "seconds running tasks get to finish and be acknowledged when the broker stops; "
+            + "what still runs then goes back to the queue")
+    double shutdown_grace() default 30;
+
     @AttributeDefinition(description = "seconds an idle consumer waits for a message on a queue other than the first before it looks again")
     double poll_interval() default 0.2;
 }

@@ -2,7 +2,6 @@ package org.celeriac.broker.redis.impl;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -95,7 +94,7 @@ final class Acknowledger implements Runnable {
     }
 
     private void send(List<Settlement> batch) throws InterruptedException {
-        Duration backoff = Duration.ofMillis(50);
+        Backoff backoff = new Backoff();
         for (;;) {
             try (Jedis jedis = pool.getResource()) {
                 Pipeline p = jedis.pipelined();
@@ -114,10 +113,7 @@ final class Acknowledger implements Runnable {
                 return;
             } catch (JedisException e) {
                 counters.connected = false;
-                LOG.log(Level.WARNING, "cannot settle " + batch.size() + " messages in Redis (retrying in "
-                        + backoff.toMillis() + " ms): " + e);
-                Thread.sleep(backoff.toMillis());
-                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
+                backoff.pause(LOG, "cannot settle " + batch.size() + " messages in Redis", e);
             }
         }
     }

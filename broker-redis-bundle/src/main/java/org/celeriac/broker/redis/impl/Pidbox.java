@@ -2,7 +2,6 @@ package org.celeriac.broker.redis.impl;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.time.Duration;
 import org.celeriac.broker.celery.ControlRequest;
 import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageEncoder;
@@ -45,7 +44,7 @@ final class Pidbox implements Runnable {
 
     @Override
     public void run() {
-        Duration backoff = Duration.ofMillis(100);
+        Backoff backoff = new Backoff();
         while (running) {
             try (Jedis jedis = pool.getResource()) {
                 JedisPubSub s = new JedisPubSub() {
@@ -58,19 +57,17 @@ final class Pidbox implements Runnable {
                 if (!running) {
                     return;
                 }
-                backoff = Duration.ofMillis(100);
+                backoff.reset();
                 jedis.subscribe(s, channel); // returns after unsubscribe
             } catch (JedisException e) {
                 if (!running) {
                     return;
                 }
-                LOG.log(Level.WARNING, "remote control lost its Redis subscription (retrying in " + backoff.toMillis() + " ms): " + e);
                 try {
-                    Thread.sleep(backoff.toMillis());
+                    backoff.pause(LOG, "remote control lost its Redis subscription", e);
                 } catch (InterruptedException ie) {
                     return;
                 }
-                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
             }
         }
     }

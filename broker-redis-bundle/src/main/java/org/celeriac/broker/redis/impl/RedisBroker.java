@@ -119,9 +119,10 @@ public final class RedisBroker implements Broker {
         TaskEvents taskEvents = new TaskEvents(events, config.task_events(), inFlight);
         this.taskStarted = config.task_events() ? context.registerService(EventHandler.class, taskEvents,
                 new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
+        Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(config.max_message_bytes()),
+                revoked, counters, config.result_backend(), taskEvents);
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(queues), Duration.ofNanos((long) (poll * 1e9)), inFlight,
-                acknowledger, worker, new TaskMessageDecoder(config.max_message_bytes()), revoked, counters,
-                config.result_backend(), taskEvents);
+                dispatcher, counters);
         ControlCommands commands = new ControlCommands(worker, () -> registry, this, counters, revoked,
                 () -> stopFramework(context));
         this.pidbox = new Pidbox(pool, database(uri), nodeName, commands);

@@ -171,6 +171,55 @@ class RedisBrokerIT {
     }
 
     @Test
+    void tasksHeldForTheirEtaDoNotFillThePrefetch() throws Exception {
+        worker.use("threads", 1);
+        configure(Map.of("prefetch.multiplier", 1));
+        try (Jedis j = redis.client()) {
+            Instant eta = Instant.now().plusSeconds(4);
+            List<String> later = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                later.add(push(j, TaskRequest.builder("add").args(List.of(i, 1)).eta(eta).build()));
+            }
+            String now = push(j, TaskRequest.of("add", 1, 1));
+            assertEquals(2, awaitResult(j, now).get("result").asInt());
+            assertTrue(Instant.now().isBefore(eta), "ran before the held tasks' ETA, with a prefetch of 1");
+            assertEquals(10, j.hlen("unacked"), "the ten future tasks are held, unacknowledged");
+            for (int i = 0; i < 10; i++) {
+                assertEquals(i + 1, awaitResult(j, later.get(i)).get("result").asInt());
+            }
+            assertFalse(Instant.now().isBefore(eta), "held until their ETA");
+        }
+    }
+
+    @Test
+    void hotSwappingPoolsWhileConsumingLosesAndRepeatsNothing() throws Exception {
+        configure(Map.of());
+        Map<String, AtomicInteger> published = new ConcurrentHashMap<>();
+        Thread listener = subscribe(published);
+        List<String> ids = new ArrayList<>();
+        try (Jedis j = redis.client()) {
+            redis.clients.jedis.Pipeline p = j.pipelined();
+            for (int i = 0; i < 3000; i++) {
+                TaskRequest r = TaskRequest.of("sleep", 0.001);
+                ids.add(r.id());
+                p.lpush("celery", MessageEncoder.task(r, "celery", 0));
+            }
+            p.sync();
+            for (String pool : List.of("green", "threads", "solo", "threads")) {
+                Thread.sleep(300); // swaps while tasks flow
+                worker.use(pool, pool.equals("solo") ? 1 : 2);
+            }
+            for (String id : ids) {
+                assertEquals("SUCCESS", awaitResult(j, id).get("status").asText());
+            }
+            FelixContainer.await("every result published", WAIT, () -> published.size() == ids.size());
+            assertTrue(published.values().stream().allMatch(n -> n.get() == 1), "each task reported once");
+            assertEquals(0, j.hlen("unacked"));
+        }
+        listener.interrupt();
+    }
+
+    @Test
     void restoresMessagesOfAWorkerThatDiedAndNeverRunsALiveOnesTwice() throws Exception {
         configure(Map.of("visibility.timeout", 1.0));
         try (Jedis j = redis.client()) {

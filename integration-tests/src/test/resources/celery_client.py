@@ -1,4 +1,4 @@
-"""A Python Celery client driving a Celeriac worker: python3 celery_client.py <redis-url> <node-name>.
+"""A Python Celery client driving a Celeriac worker: python3 celery_client.py <broker-url> <node-name> <backend-url>.
 
 Uses Celery's own API only (no Celeriac code): tasks are declared by name, as an app that sends tasks
 to workers written in another language does. Prints one JSON object: check name -> outcome.
@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 from celery import Celery, chain
 
-url, node = sys.argv[1], sys.argv[2]
-app = Celery('celeriac_interop', broker=url, backend=url)
+url, node, backend = sys.argv[1], sys.argv[2], sys.argv[3]
+app = Celery('celeriac_interop', broker=url, backend=backend)
 app.conf.broker_connection_retry_on_startup = True
 
 

@@ -27,7 +27,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * Python Celery (Debian's {@code python3-celery}) sends tasks to a Celeriac worker in a real Felix container
- * through a real {@code redis-server}, on every pool, and reads results, errors, revocations and
+ * through a real {@code redis-server} (broker in database 0, results in database 1), on every pool, and reads results, errors, revocations and
  * remote-control replies with Celery's own API ({@code src/test/resources/celery_client.py}).
  */
 class PythonCeleryIT {
@@ -51,8 +51,10 @@ class PythonCeleryIT {
         ConfigurationAdmin admin = felix.context().getService(felix.context().getServiceReference(ConfigurationAdmin.class));
         // Celery's -E on both sides: the pools post task starts, the broker turns them into celeryev events.
         admin.getConfiguration("org.celeriac.worker", "?").update(new Hashtable<>(Map.of("task.events", true)));
+        // Results in another database, as many Celery apps configure them (backend='redis://…/1').
         admin.getConfiguration("org.celeriac.broker.redis", "?").update(new Hashtable<>(Map.of(
-                "url", redis.url(), "hostname", NODE, "poll.interval", 0.05, "task.events", true)));
+                "url", redis.url(), "hostname", NODE, "poll.interval", 0.05, "task.events", true,
+                "result.backend", backendUrl())));
         felix.awaitService(Broker.class.getName(), "(broker.name=redis)", WAIT);
     }
 
@@ -108,13 +110,17 @@ class PythonCeleryIT {
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-        Process p = new ProcessBuilder(PYTHON, script.toString(), redis.url(), NODE).redirectErrorStream(false).start();
+        Process p = new ProcessBuilder(PYTHON, script.toString(), redis.url(), NODE, backendUrl()).redirectErrorStream(false).start();
         byte[] stdout = p.getInputStream().readAllBytes();
         String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(WAIT.toSeconds() * 3, TimeUnit.SECONDS), "the Python client finished");
         assertEquals(0, p.exitValue(), "the Python client failed:\n" + stderr);
         String out = new String(stdout, StandardCharsets.UTF_8).trim();
         return new ObjectMapper().readTree(out.substring(out.lastIndexOf('\n') + 1));
+    }
+
+    private static String backendUrl() {
+        return "redis://127.0.0.1:" + redis.port() + "/1";
     }
 
     private static boolean pythonCeleryInstalled() {

@@ -14,7 +14,7 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Settles deliveries in Redis on one thread, in batches: "store the result and acknowledge" or "put it back",
- * each one atomic script, many per round trip. Tasks complete on pool threads; none of them waits for Redis.
+ * each one atomic script, many per round trip (with a separate result backend, results go there first). Tasks complete on pool threads; none of them waits for Redis.
  * While Redis is unreachable it retries with back-off: both scripts are idempotent, so a batch cut off
  * half-way is simply sent again.
  */
@@ -34,14 +34,17 @@ final class Acknowledger implements Runnable {
     }
 
     private final JedisPool pool;
+    /** A result backend other than the broker's Redis, or {@code null}: results then go with the acknowledgement. */
+    private final JedisPool backend;
     private final InFlight inFlight;
     private final Counters counters;
     private final long resultExpiresSeconds;
     private final LinkedBlockingQueue<Settlement> queue = new LinkedBlockingQueue<>();
     private volatile boolean stopping;
 
-    Acknowledger(JedisPool pool, InFlight inFlight, Counters counters, long resultExpiresSeconds) {
+    Acknowledger(JedisPool pool, JedisPool backend, InFlight inFlight, Counters counters, long resultExpiresSeconds) {
         this.pool = pool;
+        this.backend = backend;
         this.inFlight = inFlight;
         this.counters = counters;
         this.resultExpiresSeconds = resultExpiresSeconds;
@@ -97,6 +100,9 @@ final class Acknowledger implements Runnable {
         Backoff backoff = new Backoff();
         for (;;) {
             try (Jedis jedis = pool.getResource()) {
+                if (backend != null) {
+                    storeInBackend(batch);
+                }
                 Pipeline p = jedis.pipelined();
                 List<Response<Object>> replies = new ArrayList<>(batch.size());
                 for (Settlement s : batch) {
@@ -118,11 +124,33 @@ final class Acknowledger implements Runnable {
         }
     }
 
+    /**
+     * Results for a separate backend are stored before the acknowledgement: a worker killed in between has
+     * its task run again and the result stored again (at least once), never an acknowledged task without one.
+     */
+    private void storeInBackend(List<Settlement> batch) {
+        try (Jedis jedis = backend.getResource()) {
+            Pipeline p = jedis.pipelined();
+            for (Settlement s : batch) {
+                for (Write w : s.results()) {
+                    if (resultExpiresSeconds > 0) {
+                        p.setex(w.key(), resultExpiresSeconds, w.value());
+                    } else {
+                        p.set(w.key(), w.value());
+                    }
+                    p.publish(w.key(), w.value());
+                }
+            }
+            p.sync();
+        }
+    }
+
     private Response<Object> ackScript(Pipeline p, Settlement s) {
+        List<Write> results = backend == null ? s.results() : List.of(); // stored already
         List<String> keys = new ArrayList<>(List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX));
         List<String> args = new ArrayList<>(List.of(s.delivery().tag, Long.toString(resultExpiresSeconds),
-                Integer.toString(s.results().size())));
-        for (Write w : s.results()) {
+                Integer.toString(results.size())));
+        for (Write w : results) {
             keys.add(w.key());
             args.add(w.value());
         }

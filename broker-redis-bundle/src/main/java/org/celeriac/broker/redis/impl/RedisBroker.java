@@ -70,6 +70,7 @@ public final class RedisBroker implements Broker {
     private final String nodeName;
     private final int prefetchMultiplier;
     private final JedisPool pool;
+    private final JedisPool backendPool;
     private final Counters counters = new Counters();
     private final InFlight inFlight;
     private final Acknowledger acknowledger;
@@ -91,7 +92,7 @@ public final class RedisBroker implements Broker {
                        @Reference(cardinality = ReferenceCardinality.OPTIONAL) TaskRegistry registry,
                        BundleContext context, RedisBrokerConfig config) {
         this.worker = worker;
-        this.uri = parseUrl(config.url());
+        this.uri = parseUrl(config.url(), "url");
         this.queues = parseQueues(config.queues());
         this.nodeName = config.hostname().isBlank() ? "celeriac@" + localHostName() : config.hostname().trim();
         if (config.prefetch_multiplier() < 1) {
@@ -111,8 +112,10 @@ public final class RedisBroker implements Broker {
         poolConfig.setMaxTotal(8);
         poolConfig.setJmxEnabled(false);
         this.pool = new JedisPool(poolConfig, uri, 10_000);
+        ResultBackend results = ResultBackend.parse(config.result_backend(), uri);
+        this.backendPool = results.separate() ? new JedisPool(poolConfig, results.uri(), 10_000) : null;
         this.inFlight = new InFlight(this::prefetchLimit);
-        this.acknowledger = new Acknowledger(pool, inFlight, counters, config.result_expires());
+        this.acknowledger = new Acknowledger(pool, backendPool, inFlight, counters, config.result_expires());
         RevokedTasks revoked = new RevokedTasks();
         this.events = new EventDispatcher(pool, database(uri), nodeName, () -> Map.of("active", inFlight.size(),
                 "processed", counters.acknowledged.sum()));
@@ -120,7 +123,7 @@ public final class RedisBroker implements Broker {
         this.taskStarted = config.task_events() ? context.registerService(EventHandler.class, taskEvents,
                 new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(config.max_message_bytes()),
-                revoked, counters, config.result_backend(), taskEvents);
+                revoked, counters, results.enabled(), taskEvents);
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(queues), Duration.ofNanos((long) (poll * 1e9)), inFlight,
                 dispatcher, counters);
         ControlCommands commands = new ControlCommands(worker, () -> registry, this, counters, revoked,
@@ -172,6 +175,9 @@ public final class RedisBroker implements Broker {
         housekeeping.shutdownNow();
         pidboxThread.join(2_000);
         pool.close();
+        if (backendPool != null) {
+            backendPool.close();
+        }
         LOG.log(Level.INFO, "stopped consuming " + queues + " from " + url());
     }
 
@@ -257,19 +263,20 @@ public final class RedisBroker implements Broker {
         t.start();
     }
 
-    static URI parseUrl(String url) {
+    /** Checks a {@code redis://} or {@code rediss://} URL; {@code what} names the setting in the error. */
+    static URI parseUrl(String url, String what) {
         try {
             URI uri = new URI(url.trim());
             if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
-                throw new IllegalArgumentException("broker url must start with redis:// or rediss://, was '" + url + "'");
+                throw new IllegalArgumentException(what + " must be a redis:// or rediss:// URL, was '" + url + "'");
             }
             if (uri.getHost() == null) {
-                throw new IllegalArgumentException("broker url has no host: '" + url + "'");
+                throw new IllegalArgumentException(what + " has no host: '" + url + "'");
             }
             database(uri);
             return uri;
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("broker url is not a URL: '" + url + "' (" + e.getMessage() + ")");
+            throw new IllegalArgumentException(what + " is not a URL: '" + url + "' (" + e.getMessage() + ")");
         }
     }
 

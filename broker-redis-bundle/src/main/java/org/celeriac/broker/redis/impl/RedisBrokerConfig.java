@@ -26,8 +26,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "(kombu's visibility_timeout); Celeriac keeps its own running tasks' messages fresh")
     double visibility_timeout() default 3600;
 
-    @AttributeDefinition(description = "store results in this Redis as Celery's Redis result backend does; false = keep none")
-    boolean result_backend() default true;
+    @AttributeDefinition(description = "where results go, as Celery's Redis result backend stores them: 'broker' "
+            + "(the broker's Redis; stored atomically with the acknowledgement), a redis:// URL (another Redis or "
+            + "database, e.g. Celery's backend='redis://host/1'), or 'disabled'")
+    String result_backend() default "broker";
 
     @AttributeDefinition(description = "seconds a stored result lives (Celery's result_expires); 0 = forever")
     long result_expires() default 86400;

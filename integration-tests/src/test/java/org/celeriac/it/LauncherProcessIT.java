@@ -18,8 +18,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.celeriac.broker.celery.MessageEncoder;
+import org.celeriac.pool.api.TaskRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
 
 /** The distribution run the way a user runs it: a separate JVM, stopped with SIGTERM. */
 class LauncherProcessIT {
@@ -123,6 +126,41 @@ class LauncherProcessIT {
             }
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void brokerOptionsOnTheCommandLineConsumeFromRedis() throws Exception {
+        try (RedisServer redis = RedisServer.start(); Jedis j = redis.client()) {
+            TaskRequest task = TaskRequest.of("add", 2, 40);
+            j.lpush("celery", MessageEncoder.task(task, "celery", 0));
+            Process p = new ProcessBuilder(command("--no-shell", "--deploy-dir", deploy.toString(), "--pool", "threads",
+                    "--broker", redis.url(), "-n", "celeriac@cli", "-Q", "celery,other", "-c", "celeriac:brokers"))
+                    .redirectErrorStream(true).start();
+            StringBuilder all = new StringBuilder();
+            BlockingQueue<String> out = lines(p.getInputStream(), all);
+            try {
+                for (String line; !(line = out.poll(60, TimeUnit.SECONDS)).contains("celeriac@cli"); ) {
+                    // until celeriac:brokers printed this broker
+                }
+                FelixContainer.await("the task's result", java.time.Duration.ofSeconds(60),
+                        () -> j.exists("celery-task-meta-" + task.id()));
+                assertTrue(j.get("celery-task-meta-" + task.id()).contains("\"result\":42"));
+                assertTrue(j.sismember("_kombu.binding.other", "other\u0006\u0016\u0006\u0016other"), "-Q declared both queues");
+                p.toHandle().destroy();
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                for (Thread reader : readers) {
+                    reader.join(10_000);
+                }
+                assertEquals(0, p.exitValue());
+                synchronized (all) {
+                    assertTrue(all.toString().contains("redis redis://127.0.0.1:" + redis.port() + "/0 queues [celery, other] node celeriac@cli"),
+                            all.toString());
+                    assertTrue(all.toString().contains("stopped consuming"), all.toString());
+                }
+            } finally {
+                p.destroyForcibly();
+            }
         }
     }
 

@@ -36,6 +36,11 @@ def sleep(seconds):
     raise AssertionError('runs on the Celeriac worker, never here')
 
 
+@app.task(name='flaky')
+def flaky(failures):
+    raise AssertionError('runs on the Celeriac worker, never here')
+
+
 @app.task(name='no.such.task')
 def unknown():
     raise AssertionError('runs on the Celeriac worker, never here')
@@ -86,6 +91,8 @@ out['priority'] = add.apply_async((3, 4), priority=5).get(timeout=30)
 out['expired'] = error_of(add.apply_async((1, 1), expires=datetime.now(timezone.utc) - timedelta(seconds=5)))
 out['time_limit'] = error_of(sleep.apply_async((20,), time_limit=1))
 out['many'] = [r.get(timeout=60) for r in [add.delay(i, i) for i in range(50)]]
+out['retried'] = flaky.delay(2).get(timeout=30)
+out['retries_exhausted'] = error_of(flaky.delay(5))
 chained = chain(add.s(2, 3), add.s(10), echo.si('done')).apply_async()
 out['chain'] = chained.get(timeout=30)
 out['chain_middle'] = chained.parent.get(timeout=30)

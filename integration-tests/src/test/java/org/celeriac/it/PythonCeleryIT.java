@@ -92,6 +92,8 @@ class PythonCeleryIT {
         assertEquals(List.of("done"), List.of(out.get("chain").get(0).asText()), "chain(add.s(2, 3), add.s(10), echo.si('done'))");
         assertEquals(15, out.get("chain_middle").asInt());
         assertEquals(2, out.get("link").asInt());
+        assertEquals(2, out.get("retried").asInt(), "autoretry_for: failed twice, succeeded on the third run");
+        assertEquals("IOException", out.at("/retries_exhausted/type").asText(), "after max_retries = 3 the failure stands: " + out);
         assertEquals("IllegalStateException", out.at("/chain_failure/type").asText(), "a failure reaches the chain's last result: " + out);
         assertTrue(out.get("long_task_seen_active").asBoolean(), "inspect active lists the running task");
         assertEquals("TaskRevokedError", out.at("/terminated/type").asText(), "revoke(terminate=True) stopped it: " + out);

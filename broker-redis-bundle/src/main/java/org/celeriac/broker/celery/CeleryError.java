@@ -67,9 +67,12 @@ public record CeleryError(String state, String type, String module, String messa
         return t;
     }
 
-    /** The error for a task's failure. */
+    /** The error for a task's failure (a retry request that ran out of retries fails with its cause). */
     public static CeleryError of(Throwable failure) {
         Throwable t = rootCause(failure);
+        if (t instanceof org.celeriac.pool.api.TaskRetryException && t.getCause() != null) {
+            t = t.getCause();
+        }
         if (t instanceof UnknownTaskException u) {
             return new CeleryError(FAILURE, "NotRegistered", CELERY, u.taskName(), null);
         }

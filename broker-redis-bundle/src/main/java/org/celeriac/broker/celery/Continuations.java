@@ -1,6 +1,7 @@
 package org.celeriac.broker.celery;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,6 +47,24 @@ public final class Continuations {
             out.add(send(parent, chain.get(chain.size() - 1), result, rest));
         }
         return out;
+    }
+
+    /**
+     * The task again, {@code delay} from now: same id, arguments and canvas, {@code retries} + 1 — what
+     * Celery's {@code Task.retry} sends — for the queue {@code queue} it came from.
+     */
+    public static String retry(DecodedTask.Run parent, Duration delay, String queue) {
+        TaskRequest r = parent.request();
+        Map<String, Object> headers = new LinkedHashMap<>(r.headers());
+        headers.put("retries", retries(parent) + 1);
+        headers.remove("redelivered");
+        TaskRequest again = r.toBuilder().eta(Instant.now().plus(delay)).headers(headers).build();
+        return MessageEncoder.task(again, queue, parent.priority(), parent.canvas());
+    }
+
+    /** How many times the task ran before this run (Celery's {@code request.retries}). */
+    public static int retries(DecodedTask.Run run) {
+        return run.request().headers().get("retries") instanceof Number n ? n.intValue() : 0;
     }
 
     /** The errbacks to send after {@code parent} failed: each gets the failed task's id. */

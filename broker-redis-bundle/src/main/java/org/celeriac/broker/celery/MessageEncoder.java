@@ -31,6 +31,20 @@ public final class MessageEncoder {
 
     /** As {@link #task(TaskRequest, String, int)}, carrying the rest of a chain (reversed: next task last). */
     public static String task(TaskRequest request, String queue, int priority, List<JsonNode> chain) {
+        return task(request, queue, priority, null, null, chain);
+    }
+
+    /** As {@link #task(TaskRequest, String, int)}, carrying a whole canvas (a retried task keeps its own). */
+    public static String task(TaskRequest request, String queue, int priority, Canvas canvas) {
+        return task(request, queue, priority, json(canvas.callbacks()), json(canvas.errbacks()), json(canvas.chain()));
+    }
+
+    private static List<JsonNode> json(List<Signature> signatures) {
+        return signatures.isEmpty() ? null : signatures.stream().map(Signature::json).toList();
+    }
+
+    private static String task(TaskRequest request, String queue, int priority, List<JsonNode> callbacks,
+                               List<JsonNode> errbacks, List<JsonNode> chain) {
         Map<String, Object> headers = new LinkedHashMap<>();
         headers.put("lang", "java");
         headers.put("task", request.name());
@@ -49,9 +63,9 @@ public final class MessageEncoder {
         headers.put("origin", "celeriac@" + ProcessHandle.current().pid());
         headers.put("ignore_result", false);
         Map<String, Object> embed = new LinkedHashMap<>();
-        embed.put("callbacks", null);
-        embed.put("errbacks", null);
-        embed.put("chain", chain.isEmpty() ? null : chain);
+        embed.put("callbacks", callbacks);
+        embed.put("errbacks", errbacks);
+        embed.put("chain", chain == null || chain.isEmpty() ? null : chain);
         embed.put("chord", null);
         List<Object> body = new ArrayList<>(List.of(request.args(), request.kwargs(), embed));
         Map<String, Object> properties = new LinkedHashMap<>();

@@ -29,11 +29,20 @@ public final class ResultMeta {
 
     /** The stored value for a task that failed or was revoked. */
     public static String failure(String taskId, CeleryError error, Instant done) {
+        return encode(taskId, error.state(), exception(error), error.traceback(), done);
+    }
+
+    /** The stored value for a task that failed and will run again ({@code RETRY}, not ready for {@code get()}). */
+    public static String retry(String taskId, CeleryError error, Instant when) {
+        return encode(taskId, "RETRY", exception(error), error.traceback(), when);
+    }
+
+    private static Map<String, Object> exception(CeleryError error) {
         Map<String, Object> exc = new LinkedHashMap<>();
         exc.put("exc_type", error.type());
         exc.put("exc_message", List.of(error.message() == null ? "" : error.message()));
         exc.put("exc_module", error.module());
-        return encode(taskId, error.state(), exc, error.traceback(), done);
+        return exc;
     }
 
     private static String encode(String taskId, String status, Object result, String traceback, Instant done) {

@@ -80,12 +80,14 @@ final class WorkerTaskHandle implements TaskHandle {
             }
             finalState = s;
         }
+        // The id is free before anyone hears of the outcome: a broker that resends the task (a retry) from a
+        // completion callback must find no pending task under that id.
+        worker.finished(this);
         if (error == null) {
             future.complete(value);
         } else {
             future.completeExceptionally(error);
         }
-        worker.finished(this);
         return true;
     }
 

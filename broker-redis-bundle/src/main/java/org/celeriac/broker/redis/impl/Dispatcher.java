@@ -2,6 +2,7 @@ package org.celeriac.broker.redis.impl;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +34,10 @@ final class Dispatcher {
     private final Counters counters;
     private final boolean storeResults;
     private final TaskEvents events;
+    private final RetryPolicies retries;
 
     Dispatcher(InFlight inFlight, Acknowledger acknowledger, Worker worker, TaskMessageDecoder decoder,
-               RevokedTasks revoked, Counters counters, boolean storeResults, TaskEvents events) {
+               RevokedTasks revoked, Counters counters, boolean storeResults, TaskEvents events, RetryPolicies retries) {
         this.inFlight = inFlight;
         this.acknowledger = acknowledger;
         this.worker = worker;
@@ -44,6 +46,7 @@ final class Dispatcher {
         this.counters = counters;
         this.storeResults = storeResults;
         this.events = events;
+        this.retries = retries;
     }
 
     /** Runs the task of the message {@code raw} taken from {@code key} (tracked as {@code tag}), or settles it at once. */
@@ -108,8 +111,31 @@ final class Dispatcher {
                 acknowledger.requeue(d);
                 return;
             }
-            settle(d, run, value, failure == null ? null : CeleryError.of(failure));
+            Duration retryIn = failure == null ? null
+                    : retries.of(run.request().name()).retryDelay(failure, Continuations.retries(run));
+            if (retryIn != null) {
+                retry(d, run, CeleryError.of(failure), retryIn);
+            } else {
+                settle(d, run, value, failure == null ? null : CeleryError.of(failure));
+            }
         });
+    }
+
+    /**
+     * Acknowledges a failed task together with its next attempt ({@code retries} + 1, due {@code delay}
+     * from now, back on the queue key it came from) and the {@code RETRY} state, in one atomic step.
+     */
+    private void retry(Delivery d, DecodedTask.Run run, CeleryError error, Duration delay) {
+        String taskId = run.taskId();
+        List<Acknowledger.Write> results = storeResults && !run.ignoreResult()
+                ? List.of(result(taskId, ResultMeta.retry(taskId, error, Instant.now()))) : List.of();
+        String queue = d.message.routingKey() != null ? d.message.routingKey() : d.queueKey;
+        List<Acknowledger.Write> messages = List.of(new Acknowledger.Write(d.queueKey, Continuations.retry(run, delay, queue)));
+        LOG.log(Level.INFO, "task " + run.request().name() + "[" + taskId + "] failed (" + error.type() + ": "
+                + error.message() + "); retry " + (Continuations.retries(run) + 1) + " in " + delay);
+        inFlight.releaseTaskId(d);
+        acknowledger.ack(d, results, messages);
+        events.retried(run, error);
     }
 
     /**
@@ -143,6 +169,7 @@ final class Dispatcher {
             LOG.log(Level.ERROR, "cannot send what follows task " + run.request().name() + "[" + taskId + "]: " + e, e);
             messages.clear();
         }
+        inFlight.releaseTaskId(d);
         acknowledger.ack(d, results, messages);
         events.finished(run, value, error, System.nanoTime() - d.takenAt);
     }

@@ -76,9 +76,15 @@ final class InFlight {
         return true;
     }
 
-    /** Whether a held message carries task {@code taskId}. */
-    boolean holdsTask(String taskId) {
-        return byTaskId.containsKey(taskId);
+    /**
+     * Frees the task id of {@code d} once its task is done: the message that settles it may carry the same id
+     * again (a retry), and the consumer can take that before the settlement's reply comes back.
+     */
+    void releaseTaskId(Delivery d) {
+        String taskId = d.taskId();
+        if (taskId != null) {
+            byTaskId.remove(taskId, d);
+        }
     }
 
     void remove(Delivery d) {
@@ -91,10 +97,7 @@ final class InFlight {
                 lock.unlock();
             }
         }
-        String taskId = d.taskId();
-        if (taskId != null) {
-            byTaskId.remove(taskId, d);
-        }
+        releaseTaskId(d);
     }
 
     int size() {

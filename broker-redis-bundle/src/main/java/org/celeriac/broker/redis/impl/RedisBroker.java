@@ -18,6 +18,7 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.celeriac.broker.celery.TaskMessageDecoder;
 import org.celeriac.pool.api.PoolEvents;
 import org.celeriac.pool.api.PoolStats;
+import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRegistry;
 import org.celeriac.pool.api.TaskState;
@@ -33,6 +34,7 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 import org.osgi.service.metatype.annotations.Designate;
@@ -72,6 +74,7 @@ public final class RedisBroker implements Broker {
     private final JedisPool pool;
     private final JedisPool backendPool;
     private final Counters counters = new Counters();
+    private final RetryPolicies retryPolicies = new RetryPolicies();
     private final InFlight inFlight;
     private final Acknowledger acknowledger;
     private final Consumer consumer;
@@ -119,11 +122,11 @@ public final class RedisBroker implements Broker {
         RevokedTasks revoked = new RevokedTasks();
         this.events = new EventDispatcher(pool, database(uri), nodeName, () -> Map.of("active", inFlight.size(),
                 "processed", counters.acknowledged.sum()));
-        TaskEvents taskEvents = new TaskEvents(events, config.task_events(), inFlight);
+        TaskEvents taskEvents = new TaskEvents(events, config.task_events());
         this.taskStarted = config.task_events() ? context.registerService(EventHandler.class, taskEvents,
                 new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(config.max_message_bytes()),
-                revoked, counters, results.enabled(), taskEvents);
+                revoked, counters, results.enabled(), taskEvents, retryPolicies);
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(queues), Duration.ofNanos((long) (poll * 1e9)), inFlight,
                 dispatcher, counters);
         ControlCommands commands = new ControlCommands(worker, () -> registry, this, counters, revoked,
@@ -146,6 +149,16 @@ public final class RedisBroker implements Broker {
         eventsThread.start();
         LOG.log(Level.INFO, "consuming " + queues + " from " + url() + " as " + nodeName + " (prefetch "
                 + prefetchMultiplier + " x concurrency, visibility timeout " + visibility + " s)");
+    }
+
+    /** Tasks come and go; their retry settings ({@code task.autoretry.for}, …) with them. */
+    @Reference(service = Task.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindTask(Map<String, Object> properties) {
+        retryPolicies.add(properties);
+    }
+
+    void unbindTask(Map<String, Object> properties) {
+        retryPolicies.remove(properties);
     }
 
     @Deactivate

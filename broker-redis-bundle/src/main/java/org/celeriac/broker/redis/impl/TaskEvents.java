@@ -2,6 +2,7 @@ package org.celeriac.broker.redis.impl;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.celeriac.broker.celery.CeleryError;
 import org.celeriac.broker.celery.DecodedTask;
 import org.celeriac.pool.api.PoolEvents;
@@ -18,12 +19,12 @@ import org.osgi.service.event.EventHandler;
 final class TaskEvents implements EventHandler {
     private final EventDispatcher dispatcher;
     private final boolean enabled;
-    private final InFlight inFlight;
+    /** Tasks received and not finished: whether their {@code task-started} went out. */
+    private final Map<String, Boolean> started = new ConcurrentHashMap<>();
 
-    TaskEvents(EventDispatcher dispatcher, boolean enabled, InFlight inFlight) {
+    TaskEvents(EventDispatcher dispatcher, boolean enabled) {
         this.dispatcher = dispatcher;
         this.enabled = enabled;
-        this.inFlight = inFlight;
     }
 
     boolean enabled() {
@@ -46,12 +47,18 @@ final class TaskEvents implements EventHandler {
         f.put("eta", r.eta() == null ? null : r.eta().toString());
         f.put("expires", r.expires() == null ? null : r.expires().toString());
         dispatcher.send("task-received", f);
+        started.put(r.id(), false);
     }
 
     /** {@code error == null}: it returned {@code value}. */
     void finished(DecodedTask.Run run, Object value, CeleryError error, long runtimeNanos) {
         if (!enabled) {
             return;
+        }
+        if (Boolean.FALSE.equals(started.remove(run.taskId()))) {
+            // Event Admin delivers PRERUN asynchronously: when it has not arrived yet, the start goes out now,
+            // so receivers always see started before the outcome.
+            sendStarted(run.taskId(), null);
         }
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("uuid", run.taskId());
@@ -71,15 +78,29 @@ final class TaskEvents implements EventHandler {
         }
     }
 
-    /** A pool started a task: {@code task-started}, if this broker handed it over. */
+    void retried(DecodedTask.Run run, CeleryError error) {
+        if (!enabled) {
+            return;
+        }
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("uuid", run.taskId());
+        f.put("exception", error.type() + "('" + error.message() + "')");
+        f.put("traceback", error.traceback());
+        dispatcher.send("task-retried", f);
+    }
+
+    /** A pool started a task: {@code task-started}, if this broker handed it over and it is not finished yet. */
     @Override
     public void handleEvent(Event event) {
-        Object id = event.getProperty(PoolEvents.TASK_ID);
-        if (enabled && id instanceof String taskId && inFlight.holdsTask(taskId)) {
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put("uuid", taskId);
-            f.put("pid", event.getProperty(PoolEvents.WORKER));
-            dispatcher.send("task-started", f);
+        if (enabled && event.getProperty(PoolEvents.TASK_ID) instanceof String taskId && started.replace(taskId, false, true)) {
+            sendStarted(taskId, event.getProperty(PoolEvents.WORKER));
         }
+    }
+
+    private void sendStarted(String taskId, Object worker) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("uuid", taskId);
+        f.put("pid", worker);
+        dispatcher.send("task-started", f);
     }
 }

@@ -182,6 +182,7 @@ public final class ChildMain {
             TaskRequest request = TaskRequest.builder(name).id(String.valueOf(msg.get("id")))
                     .args((List<Object>) msg.getOrDefault("args", List.of()))
                     .kwargs((Map<String, Object>) msg.getOrDefault("kwargs", Map.of()))
+                    .headers((Map<String, Object>) msg.getOrDefault("headers", Map.of()))
                     .softTimeLimit(soft instanceof Number n ? Duration.ofNanos(n.longValue()) : null).build();
             ctx = new ChildContext(request, pid);
         } catch (RuntimeException e) {

@@ -134,6 +134,9 @@ public final class PreforkPool extends AbstractPool {
         msg.put("name", r.name());
         msg.put("args", r.args());
         msg.put("kwargs", r.kwargs());
+        if (!r.headers().isEmpty()) {
+            msg.put("headers", r.headers()); // retries, root and parent ids: a task sees the same request on every pool
+        }
         if (soft != null) {
             msg.put("soft", soft.toNanos());
         }

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 public record Frame(byte type, long job, byte[] payload) {
     /** Child → worker, first frame: {@code {"secret": ..., "pid": ...}} proves the child is the one the pool started. */
     public static final byte HELLO = 1;
-    /** Worker → child: run a task, {@code {"id", "name", "args", "kwargs", "soft"}}. */
+    /** Worker → child: run a task, {@code {"id", "name", "args", "kwargs", "headers", "soft"}} (headers only when any). */
     public static final byte TASK = 2;
     /** Child → worker: a task's outcome, {@code {"ok": true, "value"} | {"ok": false, "type", "message", "trace"}} plus {@code "rss"}. */
     public static final byte RESULT = 3;

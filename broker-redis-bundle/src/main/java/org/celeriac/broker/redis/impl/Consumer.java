@@ -85,7 +85,12 @@ final class Consumer implements Runnable {
                 continue;
             }
             for (int i = 0; i + 2 < popped.size(); i += 3) {
-                dispatcher.dispatch((String) popped.get(i), (String) popped.get(i + 1), (String) popped.get(i + 2));
+                try {
+                    dispatcher.dispatch((String) popped.get(i), (String) popped.get(i + 1), (String) popped.get(i + 2));
+                } catch (RuntimeException e) {
+                    // A bug must not stop consumption; the message stays recorded in unacked for a restore.
+                    LOG.log(System.Logger.Level.ERROR, "cannot dispatch message " + popped.get(i + 1) + " from " + popped.get(i), e);
+                }
             }
         }
     }

@@ -105,7 +105,12 @@ final class Dispatcher {
             return;
         }
         d.handle(handle);
-        handle.result().whenComplete((value, failure) -> {
+        handle.result().whenComplete((value, failure) -> finished(d, run, value, failure));
+    }
+
+    /** A task's outcome: put back, retried or settled. On a pool thread; a bug here still settles the message. */
+    private void finished(Delivery d, DecodedTask.Run run, Object value, Throwable failure) {
+        try {
             if (failure != null && CeleryError.rootCause(failure) instanceof PoolUnavailableException) {
                 // No pool ran it here: another worker (or a pool that comes back) will.
                 acknowledger.requeue(d);
@@ -118,7 +123,10 @@ final class Dispatcher {
             } else {
                 settle(d, run, value, failure == null ? null : CeleryError.of(failure));
             }
-        });
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "cannot report task " + run.request().name() + "[" + run.taskId() + "]; it fails with the error", e);
+            settle(d, run, null, CeleryError.of(e));
+        }
     }
 
     /**

@@ -53,6 +53,13 @@ public record CeleryError(String state, String type, String module, String messa
                         + "): Celeriac accepts application/json only", null);
     }
 
+    /** A message whose workers kept dying ({@code billiard.exceptions.WorkerLostError}), no longer redelivered. */
+    public static CeleryError workerLostRepeatedly(String taskName, int restores) {
+        return new CeleryError(FAILURE, "WorkerLostError", BILLIARD, "the worker running task " + taskName
+                + " was lost " + restores + " times (killed, crashed, exited or out of memory while holding it); "
+                + "not redelivered again (max.redeliveries = " + restores + ")", null);
+    }
+
     /** A task revoked by remote control before it ran ({@code TaskRevokedError('revoked')}). */
     public static CeleryError revoked() {
         return new CeleryError(REVOKED, "TaskRevokedError", CELERY, "revoked", null);

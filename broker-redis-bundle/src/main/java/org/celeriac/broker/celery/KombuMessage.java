@@ -111,11 +111,20 @@ public record KombuMessage(String raw, ObjectNode envelope) {
         return inflate(bytes);
     }
 
-    /** The envelope marked as redelivered, as kombu marks a message it restores. */
+    /** Header counting how often Celeriac workers restored the message after its worker was lost. */
+    public static final String RESTORES_HEADER = "x-celeriac-restores";
+
+    /** How often a worker was lost while holding it, as counted by Celeriac's restores. */
+    public int restores() {
+        return headers().path(RESTORES_HEADER).asInt(0);
+    }
+
+    /** The envelope marked as redelivered, as kombu marks a message it restores, with one more restore counted. */
     public String asRedelivered() {
         ObjectNode copy = envelope.deepCopy();
         if (copy.path("headers") instanceof ObjectNode h) {
             h.put("redelivered", true);
+            h.put(RESTORES_HEADER, restores() + 1);
         }
         if (copy.path("properties").path("delivery_info") instanceof ObjectNode info) {
             info.put("redelivered", true);

@@ -172,6 +172,8 @@ class TaskMessageDecoderTest {
     void redeliveredCopyIsMarked() throws Exception {
         KombuMessage again = KombuMessage.parse(KombuMessage.parse(FROM_PYTHON).asRedelivered());
         assertTrue(again.redelivered());
+        assertEquals(1, again.restores());
+        assertEquals(2, KombuMessage.parse(again.asRedelivered()).restores(), "each restore is counted");
         assertEquals(true, ((DecodedTask.Run) decoder.decode(again)).request().headers().get("redelivered"));
     }
 

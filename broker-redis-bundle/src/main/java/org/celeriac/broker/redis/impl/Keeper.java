@@ -8,8 +8,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.time.Instant;
+import org.celeriac.broker.celery.CeleryError;
 import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageFormatException;
+import org.celeriac.broker.celery.ResultMeta;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
@@ -32,16 +35,27 @@ final class Keeper {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RESTORE_BATCH = 100;
 
+    /**
+     * What to do with a message whose workers keep dying: after {@code maxRedeliveries} restores it is not
+     * put back again but failed ({@code WorkerLostError}), its result stored as any other (DESIGN §8.3).
+     *
+     * @param backend a separate result backend, or {@code null} for the broker's Redis
+     */
+    record Abandonment(int maxRedeliveries, boolean storeResults, JedisPool backend, long resultExpiresSeconds) {
+    }
+
     private final JedisPool pool;
     private final InFlight inFlight;
     private final Counters counters;
     private final double visibilityTimeoutSeconds;
+    private final Abandonment abandonment;
 
-    Keeper(JedisPool pool, InFlight inFlight, Counters counters, double visibilityTimeoutSeconds) {
+    Keeper(JedisPool pool, InFlight inFlight, Counters counters, double visibilityTimeoutSeconds, Abandonment abandonment) {
         this.pool = pool;
         this.inFlight = inFlight;
         this.counters = counters;
         this.visibilityTimeoutSeconds = visibilityTimeoutSeconds;
+        this.abandonment = abandonment;
     }
 
     /** Marks every held message as taken now (only those still recorded: {@code ZADD XX}). */
@@ -110,12 +124,42 @@ final class Keeper {
             jedis.zrem(RedisKeys.UNACKED_INDEX, tag);
             return false;
         }
+        if (message.restores() >= abandonment.maxRedeliveries()) {
+            return abandon(jedis, tag, entry, cutoff, message);
+        }
         List<String> keys = new ArrayList<>(List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX));
         for (String queue : lookup(jedis, exchange, routingKey)) {
             keys.add(RedisKeys.priorityKey(queue, message.priority()));
         }
         Object done = jedis.eval(Scripts.RESTORE, keys, List.of(tag, entry, Double.toString(cutoff), message.asRedelivered()));
         return Long.valueOf(1).equals(done);
+    }
+
+    /** Fails a message that was restored {@code max.redeliveries} times instead of restoring it again. @return false */
+    private boolean abandon(Jedis jedis, String tag, String entry, double cutoff, KombuMessage message) {
+        String taskId = message.headers().path("id").asText(message.properties().path("correlation_id").asText(null));
+        String name = message.headers().path("task").asText("?");
+        String meta = abandonment.storeResults() && taskId != null
+                ? ResultMeta.failure(taskId, CeleryError.workerLostRepeatedly(name, message.restores()), Instant.now()) : "";
+        boolean inBroker = abandonment.backend() == null;
+        Object done = jedis.eval(Scripts.ABANDON, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX, ResultMeta.KEY_PREFIX + taskId),
+                List.of(tag, entry, Double.toString(cutoff), inBroker ? meta : "", Long.toString(abandonment.resultExpiresSeconds())));
+        if (!Long.valueOf(1).equals(done)) {
+            return false;
+        }
+        LOG.log(Level.ERROR, "task " + name + "[" + taskId + "] lost its worker " + message.restores() + " times; failed "
+                + "with WorkerLostError instead of being redelivered again (max.redeliveries)");
+        if (!inBroker && !meta.isEmpty()) {
+            try (Jedis backend = abandonment.backend().getResource()) {
+                if (abandonment.resultExpiresSeconds() > 0) {
+                    backend.setex(ResultMeta.KEY_PREFIX + taskId, abandonment.resultExpiresSeconds(), meta);
+                } else {
+                    backend.set(ResultMeta.KEY_PREFIX + taskId, meta);
+                }
+                backend.publish(ResultMeta.KEY_PREFIX + taskId, meta);
+            }
+        }
+        return false;
     }
 
     /** The queues a message routed by ({@code exchange}, {@code routingKey}) goes to: kombu's direct-exchange lookup. */

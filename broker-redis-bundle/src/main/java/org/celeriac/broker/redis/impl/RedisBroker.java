@@ -132,7 +132,11 @@ public final class RedisBroker implements Broker {
         ControlCommands commands = new ControlCommands(worker, () -> registry, this, counters, revoked,
                 () -> stopFramework(context));
         this.pidbox = new Pidbox(pool, database(uri), nodeName, commands);
-        Keeper keeper = new Keeper(pool, inFlight, counters, visibility);
+        if (config.max_redeliveries() < 1) {
+            throw new IllegalArgumentException("max.redeliveries must be >= 1, was " + config.max_redeliveries());
+        }
+        Keeper keeper = new Keeper(pool, inFlight, counters, visibility, new Keeper.Abandonment(config.max_redeliveries(),
+                results.enabled(), backendPool, config.result_expires()));
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "celeriac-redis-housekeeping"));
         long refreshMs = clampMillis(visibility / 3, 500, 60_000);
         long restoreMs = clampMillis(visibility / 2, 500, 10_000);

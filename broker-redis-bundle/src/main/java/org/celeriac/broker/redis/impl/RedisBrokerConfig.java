@@ -26,6 +26,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "(kombu's visibility_timeout); Celeriac keeps its own running tasks' messages fresh")
     double visibility_timeout() default 3600;
 
+    @AttributeDefinition(description = "times a message is restored after its worker was lost before it fails with "
+            + "WorkerLostError instead (a task that kills every worker that runs it is not redelivered forever)")
+    int max_redeliveries() default 5;
+
     @AttributeDefinition(description = "where results go, as Celery's Redis result backend stores them: 'broker' "
             + "(the broker's Redis; stored atomically with the acknowledgement), a redis:// URL (another Redis or "
             + "database, e.g. Celery's backend='redis://host/1'), or 'disabled'")

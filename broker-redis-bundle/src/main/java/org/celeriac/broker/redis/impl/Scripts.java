@@ -93,6 +93,28 @@ final class Scripts {
             """;
 
     /**
+     * Gives up on an abandoned message that was restored too often (a poison message that kills every worker):
+     * with RESTORE's compare-and-set, removes it and stores ARGV[4] as its result under KEYS[3] for ARGV[5]
+     * seconds (0 = forever), published as Celery's backend does. An empty ARGV[4] stores nothing.
+     */
+    static final String ABANDON = """
+            local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
+            if score and tonumber(score) > tonumber(ARGV[3]) then return 0 end
+            if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            redis.call('HDEL', KEYS[1], ARGV[1])
+            if ARGV[4] ~= '' then
+              if tonumber(ARGV[5]) > 0 then
+                redis.call('SETEX', KEYS[3], ARGV[5], ARGV[4])
+              else
+                redis.call('SET', KEYS[3], ARGV[4])
+              end
+              redis.call('PUBLISH', KEYS[3], ARGV[4])
+            end
+            return 1
+            """;
+
+    /**
      * Restores an abandoned message: if tag ARGV[1] is still unacknowledged with entry ARGV[2] and was taken
      * before ARGV[3] (now − visibility timeout), removes it from the bookkeeping and pushes envelope ARGV[4]
      * to each of KEYS[3..]. A compare-and-set: a worker that acknowledged, refreshed or restored it meanwhile

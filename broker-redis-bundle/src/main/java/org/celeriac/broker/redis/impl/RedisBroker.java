@@ -2,12 +2,6 @@ package org.celeriac.broker.redis.impl;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.InetAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.UnknownHostException;
-import java.time.Duration;
-import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -67,10 +61,7 @@ public final class RedisBroker implements Broker {
     private static final Logger LOG = System.getLogger(RedisBroker.class.getName());
 
     private final Worker worker;
-    private final URI uri;
-    private final List<String> queues;
-    private final String nodeName;
-    private final int prefetchMultiplier;
+    private final BrokerSettings settings;
     private final JedisPool pool;
     private final JedisPool backendPool;
     private final Counters counters = new Counters();
@@ -81,7 +72,6 @@ public final class RedisBroker implements Broker {
     private final Pidbox pidbox;
     private final EventDispatcher events;
     private final ServiceRegistration<EventHandler> taskStarted;
-    private final Duration shutdownGrace;
     private final ScheduledExecutorService housekeeping;
     private final Thread consumerThread;
     private final Thread acknowledgerThread;
@@ -95,48 +85,31 @@ public final class RedisBroker implements Broker {
                        @Reference(cardinality = ReferenceCardinality.OPTIONAL) TaskRegistry registry,
                        BundleContext context, RedisBrokerConfig config) {
         this.worker = worker;
-        this.uri = parseUrl(config.url(), "url");
-        this.queues = parseQueues(config.queues());
-        this.nodeName = config.hostname().isBlank() ? "celeriac@" + localHostName() : config.hostname().trim();
-        if (config.prefetch_multiplier() < 1) {
-            throw new IllegalArgumentException("prefetch.multiplier must be >= 1, was " + config.prefetch_multiplier());
-        }
-        this.prefetchMultiplier = config.prefetch_multiplier();
-        double visibility = requirePositive(config.visibility_timeout(), "visibility.timeout");
-        double poll = requirePositive(config.poll_interval(), "poll.interval");
-        this.shutdownGrace = Duration.ofMillis((long) (requirePositive(config.shutdown_grace(), "shutdown.grace") * 1000));
-        if (config.max_message_bytes() < 1024) {
-            throw new IllegalArgumentException("max.message.bytes must be >= 1024, was " + config.max_message_bytes());
-        }
-        if (config.result_expires() < 0) {
-            throw new IllegalArgumentException("result.expires must be >= 0 (0 = forever), was " + config.result_expires());
-        }
+        this.settings = BrokerSettings.of(config);
         GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
         poolConfig.setMaxTotal(8);
         poolConfig.setJmxEnabled(false);
-        this.pool = new JedisPool(poolConfig, uri, 10_000);
-        ResultBackend results = ResultBackend.parse(config.result_backend(), uri);
+        this.pool = new JedisPool(poolConfig, settings.uri(), 10_000);
+        ResultBackend results = settings.results();
         this.backendPool = results.separate() ? new JedisPool(poolConfig, results.uri(), 10_000) : null;
         this.inFlight = new InFlight(this::prefetchLimit);
-        this.acknowledger = new Acknowledger(pool, backendPool, inFlight, counters, config.result_expires());
+        this.acknowledger = new Acknowledger(pool, backendPool, inFlight, counters, settings.resultExpiresSeconds());
         RevokedTasks revoked = new RevokedTasks();
-        this.events = new EventDispatcher(pool, database(uri), nodeName, () -> Map.of("active", inFlight.size(),
-                "processed", counters.acknowledged.sum()));
-        TaskEvents taskEvents = new TaskEvents(events, config.task_events());
-        this.taskStarted = config.task_events() ? context.registerService(EventHandler.class, taskEvents,
+        this.events = new EventDispatcher(pool, settings.database(), settings.nodeName(), () -> Map.of(
+                "active", inFlight.size(), "processed", counters.acknowledged.sum()));
+        TaskEvents taskEvents = new TaskEvents(events, settings.taskEvents());
+        this.taskStarted = settings.taskEvents() ? context.registerService(EventHandler.class, taskEvents,
                 new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
-        Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(config.max_message_bytes()),
+        Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(settings.maxMessageBytes()),
                 revoked, counters, results.enabled(), taskEvents, retryPolicies);
-        this.consumer = new Consumer(pool, RedisKeys.queueKeys(queues), Duration.ofNanos((long) (poll * 1e9)), inFlight,
+        this.consumer = new Consumer(pool, RedisKeys.queueKeys(settings.queues()), settings.pollInterval(), inFlight,
                 dispatcher, counters);
         ControlCommands commands = new ControlCommands(worker, () -> registry, this, counters, revoked,
                 () -> stopFramework(context));
-        this.pidbox = new Pidbox(pool, database(uri), nodeName, commands);
-        if (config.max_redeliveries() < 1) {
-            throw new IllegalArgumentException("max.redeliveries must be >= 1, was " + config.max_redeliveries());
-        }
-        Keeper keeper = new Keeper(pool, inFlight, counters, visibility, new Keeper.Abandonment(config.max_redeliveries(),
-                results.enabled(), backendPool, config.result_expires()));
+        this.pidbox = new Pidbox(pool, settings.database(), settings.nodeName(), commands);
+        double visibility = settings.visibilitySeconds();
+        Keeper keeper = new Keeper(pool, inFlight, counters, visibility, new Keeper.Abandonment(settings.maxRedeliveries(),
+                results.enabled(), backendPool, settings.resultExpiresSeconds()));
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "celeriac-redis-housekeeping"));
         long refreshMs = clampMillis(visibility / 3, 500, 60_000);
         long restoreMs = clampMillis(visibility / 2, 500, 10_000);
@@ -151,8 +124,8 @@ public final class RedisBroker implements Broker {
         consumerThread.start();
         pidboxThread.start();
         eventsThread.start();
-        LOG.log(Level.INFO, "consuming " + queues + " from " + url() + " as " + nodeName + " (prefetch "
-                + prefetchMultiplier + " x concurrency, visibility timeout " + visibility + " s)");
+        LOG.log(Level.INFO, "consuming " + settings.queues() + " from " + url() + " as " + settings.nodeName() + " (prefetch "
+                + settings.prefetchMultiplier() + " x concurrency, visibility timeout " + visibility + " s)");
     }
 
     /** Tasks come and go; their retry settings ({@code task.autoretry.for}, …) with them. */
@@ -176,9 +149,9 @@ public final class RedisBroker implements Broker {
                 putBackUnstarted(d, h);
             }
         }
-        if (!inFlight.awaitEmpty(shutdownGrace)) {
+        if (!inFlight.awaitEmpty(settings.shutdownGrace())) {
             List<Delivery> cutOff = inFlight.snapshot();
-            LOG.log(Level.WARNING, cutOff.size() + " tasks still ran after " + shutdownGrace.toSeconds()
+            LOG.log(Level.WARNING, cutOff.size() + " tasks still ran after " + settings.shutdownGrace().toSeconds()
                     + " s: their messages go back to the queue, to run again elsewhere");
             cutOff.forEach(acknowledger::requeue);
         }
@@ -195,7 +168,7 @@ public final class RedisBroker implements Broker {
         if (backendPool != null) {
             backendPool.close();
         }
-        LOG.log(Level.INFO, "stopped consuming " + queues + " from " + url());
+        LOG.log(Level.INFO, "stopped consuming " + settings.queues() + " from " + url());
     }
 
     /** A task the worker holds but has not started goes back to the queue, Celery's warm shutdown. */
@@ -217,23 +190,17 @@ public final class RedisBroker implements Broker {
 
     @Override
     public String url() {
-        String userInfo = uri.getUserInfo();
-        if (userInfo == null) {
-            return uri.toString();
-        }
-        int colon = userInfo.indexOf(':');
-        String masked = colon < 0 ? "***" : userInfo.substring(0, colon) + ":***";
-        return uri.toString().replace(userInfo + "@", masked + "@");
+        return settings.maskedUrl();
     }
 
     @Override
     public List<String> queues() {
-        return queues;
+        return settings.queues();
     }
 
     @Override
     public String nodeName() {
-        return nodeName;
+        return settings.nodeName();
     }
 
     @Override
@@ -254,13 +221,13 @@ public final class RedisBroker implements Broker {
                 // keep the last known concurrency: the worker parks tasks until a pool is back
             }
         }
-        return prefetchMultiplier * concurrencySeen;
+        return settings.prefetchMultiplier() * concurrencySeen;
     }
 
     /** Binds each queue to its same-named exchange, as a Celery worker declares its queues. */
     private void declareBindings() {
         try (Jedis jedis = pool.getResource()) {
-            for (String q : queues) {
+            for (String q : settings.queues()) {
                 jedis.sadd(RedisKeys.BINDING_PREFIX + q, RedisKeys.binding(q, q));
             }
             counters.connected = true;
@@ -280,62 +247,8 @@ public final class RedisBroker implements Broker {
         t.start();
     }
 
-    /** Checks a {@code redis://} or {@code rediss://} URL; {@code what} names the setting in the error. */
-    static URI parseUrl(String url, String what) {
-        try {
-            URI uri = new URI(url.trim());
-            if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
-                throw new IllegalArgumentException(what + " must be a redis:// or rediss:// URL, was '" + url + "'");
-            }
-            if (uri.getHost() == null) {
-                throw new IllegalArgumentException(what + " has no host: '" + url + "'");
-            }
-            database(uri);
-            return uri;
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(what + " is not a URL: '" + url + "' (" + e.getMessage() + ")");
-        }
-    }
-
-    static int database(URI uri) {
-        String path = uri.getPath();
-        if (path == null || path.isEmpty() || path.equals("/")) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(path.substring(1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the path of a redis:// url is the database number, was '" + path + "'");
-        }
-    }
-
-    static List<String> parseQueues(String[] configured) {
-        List<String> queues = Arrays.stream(configured).flatMap(q -> Arrays.stream(q.split(",")))
-                .map(String::trim).filter(q -> !q.isEmpty()).distinct().toList();
-        if (queues.isEmpty()) {
-            throw new IllegalArgumentException("queues must name at least one queue, was " + Arrays.toString(configured));
-        }
-        return queues;
-    }
-
-    private static double requirePositive(double v, String what) {
-        if (!(v > 0)) {
-            throw new IllegalArgumentException(what + " must be > 0 seconds, was " + v);
-        }
-        return v;
-    }
-
     private static long clampMillis(double seconds, long min, long max) {
         return Math.max(min, Math.min(max, (long) (seconds * 1000)));
-    }
-
-    private static String localHostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            String env = System.getenv("HOSTNAME");
-            return env != null ? env : "localhost";
-        }
     }
 
     private static Thread daemon(Runnable r, String name) {

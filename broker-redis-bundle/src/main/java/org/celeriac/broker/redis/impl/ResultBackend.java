@@ -28,9 +28,9 @@ record ResultBackend(boolean enabled, URI uri) {
                 return new ResultBackend(false, null);
             }
             default -> {
-                URI uri = RedisBroker.parseUrl(v, "result.backend (broker, disabled or a URL)");
+                URI uri = BrokerSettings.parseUrl(v, "result.backend (broker, disabled or a URL)");
                 boolean same = uri.getHost().equals(broker.getHost()) && port(uri) == port(broker)
-                        && RedisBroker.database(uri) == RedisBroker.database(broker);
+                        && BrokerSettings.database(uri) == BrokerSettings.database(broker);
                 return new ResultBackend(true, same ? null : uri);
             }
         }

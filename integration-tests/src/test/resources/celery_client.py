@@ -99,6 +99,13 @@ out['chain_middle'] = chained.parent.get(timeout=30)
 out['link'] = add.apply_async((1, 1), link=add.s(100)).get(timeout=30)
 out['chain_failure'] = error_of(chain(fail.s('chain boom'), add.s(1)).apply_async())
 
+tracked = sleep.delay(1.5)
+end = time.time() + 10
+while time.time() < end and tracked.state != 'STARTED':
+    time.sleep(0.05)
+out['track_started'] = tracked.state
+out['after_started'] = tracked.get(timeout=30)
+
 long_task = sleep.delay(60)
 out['long_task_seen_active'] = wait_active(long_task.id)
 app.control.revoke(long_task.id, terminate=True)

@@ -53,7 +53,7 @@ class PythonCeleryIT {
         admin.getConfiguration("org.celeriac.worker", "?").update(new Hashtable<>(Map.of("task.events", true)));
         // Results in another database, as many Celery apps configure them (backend='redis://…/1').
         admin.getConfiguration("org.celeriac.broker.redis", "?").update(new Hashtable<>(Map.of(
-                "url", redis.url(), "hostname", NODE, "poll.interval", 0.05, "task.events", true,
+                "url", redis.url(), "hostname", NODE, "poll.interval", 0.05, "task.events", true, "track.started", true,
                 "result.backend", backendUrl())));
         felix.awaitService(Broker.class.getName(), "(broker.name=redis)", WAIT);
     }
@@ -95,6 +95,8 @@ class PythonCeleryIT {
         assertEquals(2, out.get("retried").asInt(), "autoretry_for: failed twice, succeeded on the third run");
         assertEquals("IOException", out.at("/retries_exhausted/type").asText(), "after max_retries = 3 the failure stands: " + out);
         assertEquals("IllegalStateException", out.at("/chain_failure/type").asText(), "a failure reaches the chain's last result: " + out);
+        assertEquals("STARTED", out.get("track_started").asText(), "task_track_started: the state while it runs");
+        assertEquals(1.5, out.get("after_started").asDouble(), "then its result");
         assertTrue(out.get("long_task_seen_active").asBoolean(), "inspect active lists the running task");
         assertEquals("TaskRevokedError", out.at("/terminated/type").asText(), "revoke(terminate=True) stopped it: " + out);
         assertEquals("TaskRevokedError", out.at("/revoked_before_start/type").asText(), out.toString());

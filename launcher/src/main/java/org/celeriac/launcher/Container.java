@@ -36,6 +36,7 @@ final class Container {
     private final Integer concurrency;
     private final BrokerOptions broker;
     private final boolean taskEvents;
+    private final boolean trackStarted;
     private Framework framework;
     private Path storage;
 
@@ -44,7 +45,7 @@ final class Container {
     }
 
     Container(Path home, Path deploy, boolean shell, String pool, Integer concurrency, BrokerOptions broker,
-              boolean taskEvents) {
+              boolean taskEvents, boolean trackStarted) {
         this.home = home;
         this.deploy = deploy;
         this.shell = shell;
@@ -52,6 +53,7 @@ final class Container {
         this.concurrency = concurrency;
         this.broker = broker;
         this.taskEvents = taskEvents;
+        this.trackStarted = trackStarted;
     }
 
     void start() throws BundleException, IOException {
@@ -79,9 +81,14 @@ final class Container {
         putIfSet(config, "celeriac.broker.url", broker.url());
         putIfSet(config, "celeriac.broker.queues", broker.queues());
         putIfSet(config, "celeriac.broker.hostname", broker.hostname());
+        if (taskEvents || trackStarted) {
+            config.put("celeriac.worker.task.events", "true"); // the pools' start events feed both
+        }
         if (taskEvents) {
-            config.put("celeriac.worker.task.events", "true");
             config.put("celeriac.broker.task.events", "true");
+        }
+        if (trackStarted) {
+            config.put("celeriac.broker.track.started", "true");
         }
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));

@@ -45,6 +45,10 @@ public final class Main implements Callable<Integer> {
             + "events on Event Admin, Celery's -E.")
     boolean taskEvents;
 
+    @Option(names = "--track-started", description = "report tasks as STARTED in the result backend when a pool "
+            + "starts them, Celery's task_track_started (turns on the pools' task events too).")
+    boolean trackStarted;
+
     @Option(names = "--home", defaultValue = "${sys:celeriac.home}",
             description = "the distribution directory (bundle/, deploy/, conf/); set by bin/celeriac.")
     Path home;
@@ -94,7 +98,7 @@ public final class Main implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--queues and --hostname need --broker");
         }
         Container container = new Container(home, deploy, !noShell, pool, concurrency,
-                new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname), taskEvents);
+                new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname), taskEvents, trackStarted);
         container.start();
         Shutdown.onSignals(container);
         if (!commands.isEmpty()) {

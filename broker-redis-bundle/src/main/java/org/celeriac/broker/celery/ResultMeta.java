@@ -32,6 +32,11 @@ public final class ResultMeta {
         return encode(taskId, error.state(), exception(error), error.traceback(), done);
     }
 
+    /** The stored value for a task a worker started ({@code STARTED}, Celery's {@code task_track_started}). */
+    public static String started(String taskId, Map<String, Object> info, Instant when) {
+        return encode(taskId, "STARTED", info, null, when);
+    }
+
     /** The stored value for a task that failed and will run again ({@code RETRY}, not ready for {@code get()}). */
     public static String retry(String taskId, CeleryError error, Instant when) {
         return encode(taskId, "RETRY", exception(error), error.traceback(), when);

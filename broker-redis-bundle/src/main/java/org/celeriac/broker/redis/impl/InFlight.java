@@ -87,6 +87,11 @@ final class InFlight {
         }
     }
 
+    /** Whether a held, unfinished message carries task {@code taskId}. */
+    boolean holdsTask(String taskId) {
+        return byTaskId.containsKey(taskId);
+    }
+
     void remove(Delivery d) {
         if (byTag.remove(d.tag, d) && d.counted) {
             lock.lock();

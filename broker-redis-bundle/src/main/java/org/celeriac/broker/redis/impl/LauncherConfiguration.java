@@ -13,8 +13,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Turns the launcher's {@code --broker}, {@code --queues} and {@code --hostname} and {@code -E} (framework
- * properties {@value #URL}, {@value #QUEUES}, {@value #HOSTNAME}, {@value #TASK_EVENTS}) into the broker's Config Admin configuration, so the
+ * Turns the launcher's {@code --broker}, {@code --queues} and {@code --hostname}, {@code -E} and
+ * {@code --track-started} (framework properties {@value #URL}, {@value #QUEUES}, {@value #HOSTNAME},
+ * {@value #TASK_EVENTS}, {@value #TRACK_STARTED}) into the broker's Config Admin configuration, so the
  * command line and a deploy-folder {@code .cfg} file configure the same component the same way. The command
  * line's values win over a configuration already present. Without {@value #URL} it does nothing.
  */
@@ -24,6 +25,7 @@ public final class LauncherConfiguration {
     static final String QUEUES = "celeriac.broker.queues";
     static final String HOSTNAME = "celeriac.broker.hostname";
     static final String TASK_EVENTS = "celeriac.broker.task.events";
+    static final String TRACK_STARTED = "celeriac.broker.track.started";
     private static final Logger LOG = System.getLogger(LauncherConfiguration.class.getName());
 
     @Activate
@@ -38,6 +40,7 @@ public final class LauncherConfiguration {
         copy(context, QUEUES, "queues", props);
         copy(context, HOSTNAME, "hostname", props);
         copy(context, TASK_EVENTS, "task.events", props);
+        copy(context, TRACK_STARTED, "track.started", props);
         config.update(props);
         LOG.log(Level.DEBUG, "broker configuration from the command line: " + url);
     }

@@ -72,6 +72,8 @@ public final class RedisBroker implements Broker {
     private final Pidbox pidbox;
     private final EventDispatcher events;
     private final ServiceRegistration<EventHandler> taskStarted;
+    private final StartedStates startedStates;
+    private final ServiceRegistration<EventHandler> startedRegistration;
     private final ScheduledExecutorService housekeeping;
     private final Thread consumerThread;
     private final Thread acknowledgerThread;
@@ -99,6 +101,11 @@ public final class RedisBroker implements Broker {
                 "active", inFlight.size(), "processed", counters.acknowledged.sum()));
         TaskEvents taskEvents = new TaskEvents(events, settings.taskEvents());
         this.taskStarted = settings.taskEvents() ? context.registerService(EventHandler.class, taskEvents,
+                new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
+        boolean track = settings.trackStarted() && results.enabled();
+        this.startedStates = track ? new StartedStates(backendPool != null ? backendPool : pool, inFlight,
+                settings.nodeName(), settings.resultExpiresSeconds()) : null;
+        this.startedRegistration = track ? context.registerService(EventHandler.class, startedStates,
                 new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(settings.maxMessageBytes()),
                 revoked, counters, results.enabled(), taskEvents, retryPolicies);
@@ -159,6 +166,10 @@ public final class RedisBroker implements Broker {
         acknowledgerThread.join(10_000);
         if (taskStarted != null) {
             taskStarted.unregister();
+        }
+        if (startedRegistration != null) {
+            startedRegistration.unregister();
+            startedStates.stop();
         }
         events.stop();
         eventsThread.join(5_000);

@@ -48,6 +48,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "celery events and Flower, Celery's -E; worker events (online, heartbeat, offline) are always sent")
     boolean task_events() default false;
 
+    @AttributeDefinition(description = "report a task's state as STARTED when a pool starts it (Celery's "
+            + "task_track_started); needs the worker's task.events (the launcher's -E turns on both)")
+    boolean track_started() default false;
+
     @AttributeDefinition(description = "seconds running tasks get to finish and be acknowledged when the broker stops; "
             + "what still runs then goes back to the queue")
     double shutdown_grace() default 30;

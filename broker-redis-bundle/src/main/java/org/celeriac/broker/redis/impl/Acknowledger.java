@@ -40,7 +40,10 @@ final class Acknowledger implements Runnable {
     private final Counters counters;
     private final long resultExpiresSeconds;
     private final LinkedBlockingQueue<Settlement> queue = new LinkedBlockingQueue<>();
+    /** How long a stopping acknowledger keeps retrying an unreachable Redis before it leaves the rest to restores. */
+    private static final long STOP_RETRY_NANOS = 8_000_000_000L;
     private volatile boolean stopping;
+    private volatile long stoppingSince;
 
     Acknowledger(JedisPool pool, JedisPool backend, InFlight inFlight, Counters counters, long resultExpiresSeconds) {
         this.pool = pool;
@@ -73,6 +76,7 @@ final class Acknowledger implements Runnable {
 
     /** Finishes what is queued, then returns from {@link #run()}. */
     void stop() {
+        stoppingSince = System.nanoTime();
         stopping = true;
     }
 
@@ -119,6 +123,13 @@ final class Acknowledger implements Runnable {
                 return;
             } catch (JedisException e) {
                 counters.connected = false;
+                if (stopping && System.nanoTime() - stoppingSince > STOP_RETRY_NANOS) {
+                    // Still recorded as unacknowledged in Redis: restored after the visibility timeout, nothing lost.
+                    LOG.log(Level.ERROR, "stopping with " + (batch.size() + queue.size()) + " messages not settled (Redis "
+                            + "unreachable: " + e + "); they will be restored after the visibility timeout");
+                    queue.clear();
+                    return;
+                }
                 backoff.pause(LOG, "cannot settle " + batch.size() + " messages in Redis", e);
             }
         }

@@ -108,6 +108,20 @@ class RedisBrokerIT {
     }
 
     @Test
+    void authenticatesWithThePasswordInTheUrlAndNeverShowsIt() throws Exception {
+        redis.close();
+        redis = RedisServer.startWithPassword("s3cret-pw");
+        Broker broker = configure(Map.of());
+        assertFalse(broker.url().contains("s3cret-pw"), broker.url());
+        assertTrue(broker.url().contains(":***@"), broker.url());
+        try (Jedis j = redis.client()) {
+            String id = push(j, TaskRequest.of("add", 20, 22));
+            assertEquals(42, awaitResult(j, id).get("result").asInt());
+        }
+        assertTrue(broker.stats().connected());
+    }
+
+    @Test
     void badInputIsReportedAcknowledgedAndBlocksNothing() throws Exception {
         Broker broker = configure(Map.of());
         try (Jedis j = redis.client()) {

@@ -21,18 +21,25 @@ final class RedisServer implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final boolean durable;
+    private final String password;
     private Process process;
 
-    private RedisServer(Path binary, int port, Path dir, boolean durable) {
+    private RedisServer(Path binary, int port, Path dir, boolean durable, String password) {
         this.binary = binary;
         this.port = port;
         this.dir = dir;
         this.durable = durable;
+        this.password = password;
     }
 
     /** A server without persistence: fast, and gone with its process. */
     static RedisServer start() throws IOException, InterruptedException {
-        return start(false);
+        return start(false, null);
+    }
+
+    /** A server that requires {@code password} ({@code requirepass}); {@link #url()} and {@link #client()} carry it. */
+    static RedisServer startWithPassword(String password) throws IOException, InterruptedException {
+        return start(false, password);
     }
 
     /**
@@ -40,10 +47,10 @@ final class RedisServer implements AutoCloseable {
      * {@link #crash()} and {@link #restart()} lose nothing, as a production Redis with an AOF would.
      */
     static RedisServer startDurable() throws IOException, InterruptedException {
-        return start(true);
+        return start(true, null);
     }
 
-    private static RedisServer start(boolean durable) throws IOException, InterruptedException {
+    private static RedisServer start(boolean durable, String password) throws IOException, InterruptedException {
         Path binary = executable();
         Assumptions.assumeTrue(binary != null, "redis-server is not installed (Debian package redis-server; "
                 + ".ci/run installs it): skipping the Redis broker tests");
@@ -52,16 +59,20 @@ final class RedisServer implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        RedisServer server = new RedisServer(binary, port, dir, durable);
+        RedisServer server = new RedisServer(binary, port, dir, durable, password);
         server.launch();
         return server;
     }
 
     /** Starts the server process and waits until it answers. */
     private void launch() throws IOException, InterruptedException {
-        process = new ProcessBuilder(List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always", "--dir", dir.toString(),
-                "--protected-mode", "yes"))
+        List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always",
+                "--dir", dir.toString(), "--protected-mode", "yes"));
+        if (password != null) {
+            cmd.addAll(List.of("--requirepass", password));
+        }
+        process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         for (;;) {
@@ -106,11 +117,15 @@ final class RedisServer implements AutoCloseable {
     }
 
     String url() {
-        return "redis://127.0.0.1:" + port + "/0";
+        return "redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port + "/0";
     }
 
     Jedis client() {
-        return new Jedis("127.0.0.1", port);
+        Jedis j = new Jedis("127.0.0.1", port);
+        if (password != null) {
+            j.auth(password);
+        }
+        return j;
     }
 
     @Override

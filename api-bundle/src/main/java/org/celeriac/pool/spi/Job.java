@@ -3,7 +3,6 @@ package org.celeriac.pool.spi;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
 import org.celeriac.pool.api.PoolState;
 import org.celeriac.pool.api.SoftTimeLimitExceededException;
@@ -93,15 +92,15 @@ public final class Job implements TaskContext, Runnable {
      *         slot, so the caller must not take another task on its behalf
      */
     public boolean execute() {
-        TaskRequest request = handle.request();
-        if (request.expires() != null && Instant.now().isAfter(request.expires())) {
+        TaskExpiredException expired = handle.expiredBeforeStart();
+        if (expired != null) {
             if (STATE.compareAndSet(this, QUEUED, CANCELLED)) {
-                handle.fail(new TaskExpiredException("task " + request.name() + "[" + request.id()
-                        + "] expired at " + request.expires() + " before it could start"));
+                handle.fail(expired);
                 pool.jobFinished(this);
             }
             return true;
         }
+        TaskRequest request = handle.request();
         Thread me = Thread.currentThread();
         String worker = pool.workerId(me);
         thread = me;

@@ -3,6 +3,7 @@ package org.celeriac.pool.spi;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -46,6 +47,16 @@ public final class PoolTaskHandle implements TaskHandle {
     @Override
     public TaskRequest request() {
         return request;
+    }
+
+    /**
+     * Celery's {@code expires}: the error for a task whose expiry passed before it could start, or
+     * {@code null} while it may still start. Pools ask when a task leaves their queue for a worker.
+     */
+    public TaskExpiredException expiredBeforeStart() {
+        Instant expires = request.expires();
+        return expires != null && Instant.now().isAfter(expires) ? new TaskExpiredException("task " + request.name()
+                + "[" + request.id() + "] expired at " + expires + " before it could start") : null;
     }
 
     @Override

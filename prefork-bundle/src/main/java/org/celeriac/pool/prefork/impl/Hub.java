@@ -16,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -440,11 +439,9 @@ final class Hub {
             if (job.handle.isDone()) {
                 continue; // terminated while it waited
             }
-            Instant expires = job.handle.request().expires();
-            if (expires != null && Instant.now().isAfter(expires)) {
-                // Celery's expires: revoked if not started in time; a child never sees it.
-                job.handle.fail(new TaskExpiredException("task " + job.handle.request().name() + "["
-                        + job.taskId() + "] expired at " + expires + " before it could start"));
+            TaskExpiredException expired = job.handle.expiredBeforeStart();
+            if (expired != null) {
+                job.handle.fail(expired); // revoked if not started in time: a child never sees it
                 continue;
             }
             c.outstanding.add(job);

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.UncheckedIOException;
 
-/** The JSON mapper of the Celery codec, and small helpers over Jackson trees. */
-final class Json {
+/** The JSON mapper of the Celery codec (package-private), and small helpers over Jackson trees. */
+public final class Json {
     /**
      * Integers stay exact (a Python int beyond 64 bits becomes a BigInteger, not a rounded double); a body
      * with anything after its JSON value is malformed, not silently truncated.
@@ -31,7 +31,7 @@ final class Json {
     }
 
     /** At most 200 characters of {@code s}, for error messages about hostile or huge input. */
-    static String abbreviate(String s) {
+    public static String abbreviate(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "… (" + s.length() + " chars)";
     }
 }

@@ -46,6 +46,17 @@ public record KombuMessage(String raw, ObjectNode envelope) {
         return envelope.path("properties");
     }
 
+    /** The task id: the {@code id} header (protocol 2), else the correlation id Celery also sets; {@code null} if neither. */
+    public String taskId() {
+        String id = Json.text(headers().path("id"));
+        return id != null && !id.isBlank() ? id : Json.text(properties().path("correlation_id"));
+    }
+
+    /** The {@code task} header (protocol 2), {@code null} without one. */
+    public String taskName() {
+        return Json.text(headers().path("task"));
+    }
+
     /** kombu's per-message id, the key of its unacknowledged-message bookkeeping; {@code null} if missing. */
     public String deliveryTag() {
         return Json.text(properties().path("delivery_tag"));

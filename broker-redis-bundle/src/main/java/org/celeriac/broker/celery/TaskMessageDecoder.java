@@ -37,8 +37,8 @@ public final class TaskMessageDecoder {
 
     public DecodedTask decode(KombuMessage message) {
         JsonNode headers = message.headers();
-        String taskId = firstText(headers.path("id"), message.properties().path("correlation_id"));
-        String taskName = Json.text(headers.path("task"));
+        String taskId = message.taskId();
+        String taskName = message.taskName();
         String contentType = message.contentType();
         if (contentType != null && !contentType.equals(JSON)) {
             return new DecodedTask.Refuse(taskId, taskName, CeleryError.contentDisallowed(contentType));
@@ -134,10 +134,5 @@ public final class TaskMessageDecoder {
                 throw new MessageFormatException(what + " must be an ISO 8601 date-time, was '" + v.asText() + "'");
             }
         }
-    }
-
-    private static String firstText(JsonNode a, JsonNode b) {
-        String s = Json.text(a);
-        return s != null && !s.isBlank() ? s : Json.text(b);
     }
 }

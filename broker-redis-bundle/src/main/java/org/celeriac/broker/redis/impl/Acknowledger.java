@@ -35,7 +35,7 @@ final class Acknowledger implements Runnable {
 
     private final JedisPool pool;
     /** A result backend other than the broker's Redis, or {@code null}: results then go with the acknowledgement. */
-    private final JedisPool backend;
+    private final SeparateBackend backend;
     private final InFlight inFlight;
     private final Counters counters;
     private final long resultExpiresSeconds;
@@ -45,7 +45,7 @@ final class Acknowledger implements Runnable {
     private volatile boolean stopping;
     private volatile long stoppingSince;
 
-    Acknowledger(JedisPool pool, JedisPool backend, InFlight inFlight, Counters counters, long resultExpiresSeconds) {
+    Acknowledger(JedisPool pool, SeparateBackend backend, InFlight inFlight, Counters counters, long resultExpiresSeconds) {
         this.pool = pool;
         this.backend = backend;
         this.inFlight = inFlight;
@@ -105,7 +105,9 @@ final class Acknowledger implements Runnable {
         for (;;) {
             try (Jedis jedis = pool.getResource()) {
                 if (backend != null) {
-                    storeInBackend(batch);
+                    // Stored before the acknowledgement: a worker killed in between has its task run again and
+                    // the result stored again (at least once), never an acknowledged task without one.
+                    backend.store(batch.stream().flatMap(s -> s.results().stream()).toList());
                 }
                 Pipeline p = jedis.pipelined();
                 List<Response<Object>> replies = new ArrayList<>(batch.size());
@@ -132,27 +134,6 @@ final class Acknowledger implements Runnable {
                 }
                 backoff.pause(LOG, "cannot settle " + batch.size() + " messages in Redis", e);
             }
-        }
-    }
-
-    /**
-     * Results for a separate backend are stored before the acknowledgement: a worker killed in between has
-     * its task run again and the result stored again (at least once), never an acknowledged task without one.
-     */
-    private void storeInBackend(List<Settlement> batch) {
-        try (Jedis jedis = backend.getResource()) {
-            Pipeline p = jedis.pipelined();
-            for (Settlement s : batch) {
-                for (Write w : s.results()) {
-                    if (resultExpiresSeconds > 0) {
-                        p.setex(w.key(), resultExpiresSeconds, w.value());
-                    } else {
-                        p.set(w.key(), w.value());
-                    }
-                    p.publish(w.key(), w.value());
-                }
-            }
-            p.sync();
         }
     }
 

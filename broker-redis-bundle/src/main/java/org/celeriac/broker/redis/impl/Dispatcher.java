@@ -9,6 +9,7 @@ import java.util.List;
 import org.celeriac.broker.celery.CeleryError;
 import org.celeriac.broker.celery.Continuations;
 import org.celeriac.broker.celery.DecodedTask;
+import org.celeriac.broker.celery.Json;
 import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageFormatException;
 import org.celeriac.broker.celery.ResultMeta;
@@ -55,7 +56,7 @@ final class Dispatcher {
         if (tag == null) {
             counters.rejected.increment();
             LOG.log(Level.ERROR, "dropped a message from '" + key + "' that is not a kombu envelope with a delivery tag, "
-                    + "so it has no task id to report to: " + abbreviate(raw));
+                    + "so it has no task id to report to: " + Json.abbreviate(raw));
             return;
         }
         KombuMessage message;
@@ -188,9 +189,5 @@ final class Dispatcher {
 
     private static Acknowledger.Write message(Continuations.Outgoing m) {
         return new Acknowledger.Write(RedisKeys.priorityKey(m.queue(), m.priority()), m.envelope());
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "… (" + s.length() + " chars)";
     }
 }

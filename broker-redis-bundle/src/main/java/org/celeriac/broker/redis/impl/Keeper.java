@@ -1,18 +1,18 @@
 package org.celeriac.broker.redis.impl;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.time.Instant;
 import org.celeriac.broker.celery.CeleryError;
+import org.celeriac.broker.celery.Json;
 import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageFormatException;
 import org.celeriac.broker.celery.ResultMeta;
+import org.celeriac.broker.celery.UnackedEntry;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
@@ -32,7 +32,6 @@ import redis.clients.jedis.params.ZAddParams;
  */
 final class Keeper {
     private static final Logger LOG = System.getLogger(Keeper.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RESTORE_BATCH = 100;
 
     /**
@@ -41,7 +40,7 @@ final class Keeper {
      *
      * @param backend a separate result backend, or {@code null} for the broker's Redis
      */
-    record Abandonment(int maxRedeliveries, boolean storeResults, JedisPool backend, long resultExpiresSeconds) {
+    record Abandonment(int maxRedeliveries, boolean storeResults, SeparateBackend backend, long resultExpiresSeconds) {
     }
 
     private final JedisPool pool;
@@ -109,26 +108,22 @@ final class Keeper {
             jedis.zrem(RedisKeys.UNACKED_INDEX, tag); // acknowledged meanwhile, or an orphaned index entry
             return false;
         }
-        KombuMessage message;
-        String exchange;
-        String routingKey;
+        UnackedEntry parsed;
         try {
-            JsonNode e = JSON.readTree(entry);
-            message = KombuMessage.parse(JSON.writeValueAsString(e.path(0)));
-            exchange = e.path(1).asText("");
-            routingKey = e.path(2).asText(null);
-        } catch (java.io.IOException | MessageFormatException ex) {
-            LOG.log(Level.ERROR, "unacknowledged entry " + tag + " is not [envelope, exchange, routing_key]; removed: "
-                    + (entry.length() > 200 ? entry.substring(0, 200) + "…" : entry));
+            parsed = UnackedEntry.parse(entry);
+        } catch (MessageFormatException ex) {
+            LOG.log(Level.ERROR, "unacknowledged entry " + tag + " is unreadable (" + ex.getMessage() + "); removed: "
+                    + Json.abbreviate(entry));
             jedis.hdel(RedisKeys.UNACKED, tag);
             jedis.zrem(RedisKeys.UNACKED_INDEX, tag);
             return false;
         }
+        KombuMessage message = parsed.message();
         if (message.restores() >= abandonment.maxRedeliveries()) {
             return abandon(jedis, tag, entry, cutoff, message);
         }
         List<String> keys = new ArrayList<>(List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX));
-        for (String queue : lookup(jedis, exchange, routingKey)) {
+        for (String queue : lookup(jedis, parsed.exchange(), parsed.routingKey())) {
             keys.add(RedisKeys.priorityKey(queue, message.priority()));
         }
         Object done = jedis.eval(Scripts.RESTORE, keys, List.of(tag, entry, Double.toString(cutoff), message.asRedelivered()));
@@ -137,8 +132,8 @@ final class Keeper {
 
     /** Fails a message that was restored {@code max.redeliveries} times instead of restoring it again. @return false */
     private boolean abandon(Jedis jedis, String tag, String entry, double cutoff, KombuMessage message) {
-        String taskId = message.headers().path("id").asText(message.properties().path("correlation_id").asText(null));
-        String name = message.headers().path("task").asText("?");
+        String taskId = message.taskId();
+        String name = message.taskName() == null ? "?" : message.taskName();
         String meta = abandonment.storeResults() && taskId != null
                 ? ResultMeta.failure(taskId, CeleryError.workerLostRepeatedly(name, message.restores()), Instant.now()) : "";
         boolean inBroker = abandonment.backend() == null;
@@ -150,29 +145,15 @@ final class Keeper {
         LOG.log(Level.ERROR, "task " + name + "[" + taskId + "] lost its worker " + message.restores() + " times; failed "
                 + "with WorkerLostError instead of being redelivered again (max.redeliveries)");
         if (!inBroker && !meta.isEmpty()) {
-            try (Jedis backend = abandonment.backend().getResource()) {
-                if (abandonment.resultExpiresSeconds() > 0) {
-                    backend.setex(ResultMeta.KEY_PREFIX + taskId, abandonment.resultExpiresSeconds(), meta);
-                } else {
-                    backend.set(ResultMeta.KEY_PREFIX + taskId, meta);
-                }
-                backend.publish(ResultMeta.KEY_PREFIX + taskId, meta);
-            }
+            abandonment.backend().store(List.of(new Acknowledger.Write(ResultMeta.KEY_PREFIX + taskId, meta)));
         }
         return false;
     }
 
     /** The queues a message routed by ({@code exchange}, {@code routingKey}) goes to: kombu's direct-exchange lookup. */
     private static Set<String> lookup(Jedis jedis, String exchange, String routingKey) {
-        Set<String> queues = new LinkedHashSet<>();
-        if (!exchange.isEmpty()) {
-            for (String binding : jedis.smembers(RedisKeys.BINDING_PREFIX + exchange)) {
-                String[] parts = binding.split(RedisKeys.SEP, -1);
-                if (parts.length == 3 && parts[0].equals(routingKey)) {
-                    queues.add(parts[2]);
-                }
-            }
-        }
+        Set<String> queues = exchange.isEmpty() ? new LinkedHashSet<>()
+                : RedisKeys.boundQueues(jedis.smembers(RedisKeys.BINDING_PREFIX + exchange), routingKey);
         if (queues.isEmpty() && routingKey != null) {
             queues.add(routingKey); // the default exchange routes by queue name
         }

@@ -89,11 +89,9 @@ final class Pidbox implements Runnable {
         }
         String envelope = MessageEncoder.controlReply(node, reply, request.ticket(), request.replyExchange(), request.replyRoutingKey());
         try (Jedis jedis = pool.getResource()) {
-            for (String binding : jedis.smembers(RedisKeys.BINDING_PREFIX + request.replyExchange())) {
-                String[] parts = binding.split(RedisKeys.SEP, -1);
-                if (parts.length == 3 && parts[0].equals(request.replyRoutingKey())) {
-                    jedis.lpush(parts[2], envelope);
-                }
+            for (String queue : RedisKeys.boundQueues(jedis.smembers(RedisKeys.BINDING_PREFIX + request.replyExchange()),
+                    request.replyRoutingKey())) {
+                jedis.lpush(queue, envelope);
             }
         } catch (JedisException e) {
             LOG.log(Level.WARNING, "cannot reply to remote-control command " + request.method() + ": " + e);

@@ -63,7 +63,7 @@ public final class RedisBroker implements Broker {
     private final Worker worker;
     private final BrokerSettings settings;
     private final JedisPool pool;
-    private final JedisPool backendPool;
+    private final SeparateBackend backend;
     private final Counters counters = new Counters();
     private final RetryPolicies retryPolicies = new RetryPolicies();
     private final InFlight inFlight;
@@ -93,9 +93,9 @@ public final class RedisBroker implements Broker {
         poolConfig.setJmxEnabled(false);
         this.pool = new JedisPool(poolConfig, settings.uri(), 10_000);
         ResultBackend results = settings.results();
-        this.backendPool = results.separate() ? new JedisPool(poolConfig, results.uri(), 10_000) : null;
+        this.backend = results.separate() ? new SeparateBackend(results.uri(), poolConfig, settings.resultExpiresSeconds()) : null;
         this.inFlight = new InFlight(this::prefetchLimit);
-        this.acknowledger = new Acknowledger(pool, backendPool, inFlight, counters, settings.resultExpiresSeconds());
+        this.acknowledger = new Acknowledger(pool, backend, inFlight, counters, settings.resultExpiresSeconds());
         RevokedTasks revoked = new RevokedTasks();
         this.events = new EventDispatcher(pool, settings.database(), settings.nodeName(), () -> Map.of(
                 "active", inFlight.size(), "processed", counters.acknowledged.sum()));
@@ -103,7 +103,7 @@ public final class RedisBroker implements Broker {
         this.taskStarted = settings.taskEvents() ? context.registerService(EventHandler.class, taskEvents,
                 new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
         boolean track = settings.trackStarted() && results.enabled();
-        this.startedStates = track ? new StartedStates(backendPool != null ? backendPool : pool, inFlight,
+        this.startedStates = track ? new StartedStates(backend != null ? backend.pool() : pool, inFlight,
                 settings.nodeName(), settings.resultExpiresSeconds()) : null;
         this.startedRegistration = track ? context.registerService(EventHandler.class, startedStates,
                 new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
@@ -116,7 +116,7 @@ public final class RedisBroker implements Broker {
         this.pidbox = new Pidbox(pool, settings.database(), settings.nodeName(), commands);
         double visibility = settings.visibilitySeconds();
         Keeper keeper = new Keeper(pool, inFlight, counters, visibility, new Keeper.Abandonment(settings.maxRedeliveries(),
-                results.enabled(), backendPool, settings.resultExpiresSeconds()));
+                results.enabled(), backend, settings.resultExpiresSeconds()));
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "celeriac-redis-housekeeping"));
         long refreshMs = clampMillis(visibility / 3, 500, 60_000);
         long restoreMs = clampMillis(visibility / 2, 500, 10_000);
@@ -176,8 +176,8 @@ public final class RedisBroker implements Broker {
         housekeeping.shutdownNow();
         pidboxThread.join(2_000);
         pool.close();
-        if (backendPool != null) {
-            backendPool.close();
+        if (backend != null) {
+            backend.close();
         }
         LOG.log(Level.INFO, "stopped consuming " + settings.queues() + " from " + url());
     }

@@ -1,7 +1,9 @@
 package org.celeriac.broker.redis.impl;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The key names of kombu's Redis transport and Celery's Redis result backend, so that Celeriac workers and
@@ -47,6 +49,21 @@ final class RedisKeys {
     /** The binding entry kombu keeps for a queue bound to an exchange with a routing key. */
     static String binding(String routingKey, String queue) {
         return routingKey + SEP + SEP + queue;
+    }
+
+    /**
+     * The queues among an exchange's binding entries ({@code SMEMBERS _kombu.binding.<exchange>}) that a direct
+     * exchange routes {@code routingKey} to: kombu's direct lookup.
+     */
+    static Set<String> boundQueues(Set<String> bindings, String routingKey) {
+        Set<String> queues = new LinkedHashSet<>();
+        for (String binding : bindings) {
+            String[] parts = binding.split(SEP, -1);
+            if (parts.length == 3 && parts[0].equals(routingKey)) {
+                queues.add(parts[2]);
+            }
+        }
+        return queues;
     }
 
     /** The fan-out channel of the remote-control exchange for database {@code db} (kombu's {@code /{db}.} prefix). */

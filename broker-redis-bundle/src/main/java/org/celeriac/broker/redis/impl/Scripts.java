@@ -12,6 +12,35 @@ final class Scripts {
     }
 
     /**
+     * Lua prelude: {@code store(key, meta, ttl)} writes a Celery result for {@code ttl} seconds (0 = forever)
+     * and publishes it on its key, as Celery's Redis backend does (clients wait on that channel).
+     */
+    private static final String STORE = """
+            local function store(key, meta, ttl)
+              if tonumber(ttl) > 0 then
+                redis.call('SETEX', key, ttl, meta)
+              else
+                redis.call('SET', key, meta)
+              end
+              redis.call('PUBLISH', key, meta)
+            end
+            """;
+
+    /**
+     * Lua prelude of RESTORE and ABANDON, a compare-and-set: returns 0 unless tag ARGV[1] is still
+     * unacknowledged with entry ARGV[2] and was taken before ARGV[3] (now − visibility timeout); then removes
+     * it from the bookkeeping (KEYS[1] = unacked, KEYS[2] = unacked_index). A worker that acknowledged,
+     * refreshed or restored it meanwhile wins.
+     */
+    private static final String CLAIM_STALE = """
+            local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
+            if score and tonumber(score) > tonumber(ARGV[3]) then return 0 end
+            if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            redis.call('HDEL', KEYS[1], ARGV[1])
+            """;
+
+    /**
      * Pops up to ARGV[1] messages from KEYS[3..] (in order) and records each as unacknowledged at time ARGV[2].
      * KEYS[1] = unacked, KEYS[2] = unacked_index. Returns a flat list: key, tag (false if untracked), envelope, …
      * An envelope that is not JSON or has no delivery tag cannot be tracked or restored: it is returned
@@ -59,18 +88,12 @@ final class Scripts {
      * Returns 0 and writes nothing when the message is no longer ours (another worker restored it after a
      * visibility timeout): the copy that runs there reports, once.
      */
-    static final String ACK = """
+    static final String ACK = STORE + """
             redis.call('ZREM', KEYS[2], ARGV[1])
             if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-            local ttl = tonumber(ARGV[2])
             local stores = tonumber(ARGV[3])
             for i = 1, stores do
-              if ttl > 0 then
-                redis.call('SETEX', KEYS[2 + i], ttl, ARGV[3 + i])
-              else
-                redis.call('SET', KEYS[2 + i], ARGV[3 + i])
-              end
-              redis.call('PUBLISH', KEYS[2 + i], ARGV[3 + i])
+              store(KEYS[2 + i], ARGV[3 + i], ARGV[2])
             end
             for i = 3 + stores, #KEYS do
               redis.call('LPUSH', KEYS[i], ARGV[i + 1])
@@ -94,39 +117,34 @@ final class Scripts {
 
     /**
      * Gives up on an abandoned message that was restored too often (a poison message that kills every worker):
-     * with RESTORE's compare-and-set, removes it and stores ARGV[4] as its result under KEYS[3] for ARGV[5]
-     * seconds (0 = forever), published as Celery's backend does. An empty ARGV[4] stores nothing.
+     * claims it (see CLAIM_STALE) and stores ARGV[4] as its result under KEYS[3] for ARGV[5] seconds
+     * (0 = forever). An empty ARGV[4] stores nothing. Returns 1 if it gave up on it.
      */
-    static final String ABANDON = """
-            local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
-            if score and tonumber(score) > tonumber(ARGV[3]) then return 0 end
-            if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-            redis.call('ZREM', KEYS[2], ARGV[1])
-            redis.call('HDEL', KEYS[1], ARGV[1])
-            if ARGV[4] ~= '' then
-              if tonumber(ARGV[5]) > 0 then
-                redis.call('SETEX', KEYS[3], ARGV[5], ARGV[4])
-              else
-                redis.call('SET', KEYS[3], ARGV[4])
-              end
-              redis.call('PUBLISH', KEYS[3], ARGV[4])
-            end
+    static final String ABANDON = STORE + CLAIM_STALE + """
+            if ARGV[4] ~= '' then store(KEYS[3], ARGV[4], ARGV[5]) end
             return 1
             """;
 
     /**
-     * Restores an abandoned message: if tag ARGV[1] is still unacknowledged with entry ARGV[2] and was taken
-     * before ARGV[3] (now − visibility timeout), removes it from the bookkeeping and pushes envelope ARGV[4]
-     * to each of KEYS[3..]. A compare-and-set: a worker that acknowledged, refreshed or restored it meanwhile
-     * wins. Returns 1 if restored.
+     * Restores an abandoned message: claims it (see CLAIM_STALE) and pushes envelope ARGV[4] to each of
+     * KEYS[3..]. Returns 1 if restored.
      */
-    static final String RESTORE = """
-            local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
-            if score and tonumber(score) > tonumber(ARGV[3]) then return 0 end
-            if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-            redis.call('ZREM', KEYS[2], ARGV[1])
-            redis.call('HDEL', KEYS[1], ARGV[1])
+    static final String RESTORE = CLAIM_STALE + """
             for i = 3, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[4]) end
+            return 1
+            """;
+
+    /**
+     * Celery's {@code task_track_started}: stores STARTED meta ARGV[1] under KEYS[1] for ARGV[2] seconds, only
+     * over nothing or an earlier RETRY, so a start reported after the outcome never hides it. Returns 1 if written.
+     */
+    static final String MARK_STARTED = STORE + """
+            local v = redis.call('GET', KEYS[1])
+            if v then
+              local ok, meta = pcall(cjson.decode, v)
+              if not ok or type(meta) ~= 'table' or meta.status ~= 'RETRY' then return 0 end
+            end
+            store(KEYS[1], ARGV[1], ARGV[2])
             return 1
             """;
 }

@@ -25,22 +25,6 @@ import redis.clients.jedis.JedisPool;
 final class StartedStates implements EventHandler {
     private static final Logger LOG = System.getLogger(StartedStates.class.getName());
 
-    /** KEYS[1] = result key; ARGV[1] = STARTED meta, ARGV[2] = lifetime (0 = forever). Writes only over nothing or RETRY. */
-    static final String MARK_STARTED = """
-            local v = redis.call('GET', KEYS[1])
-            if v then
-              local ok, meta = pcall(cjson.decode, v)
-              if not ok or type(meta) ~= 'table' or meta.status ~= 'RETRY' then return 0 end
-            end
-            if tonumber(ARGV[2]) > 0 then
-              redis.call('SETEX', KEYS[1], ARGV[2], ARGV[1])
-            else
-              redis.call('SET', KEYS[1], ARGV[1])
-            end
-            redis.call('PUBLISH', KEYS[1], ARGV[1])
-            return 1
-            """;
-
     private final JedisPool results;
     private final InFlight inFlight;
     private final String nodeName;
@@ -71,7 +55,7 @@ final class StartedStates implements EventHandler {
     private void mark(String taskId, Object worker) {
         String meta = ResultMeta.started(taskId, Map.of("hostname", nodeName, "pid", String.valueOf(worker)), Instant.now());
         try (Jedis jedis = results.getResource()) {
-            jedis.eval(MARK_STARTED, List.of(ResultMeta.KEY_PREFIX + taskId), List.of(meta, Long.toString(resultExpiresSeconds)));
+            jedis.eval(Scripts.MARK_STARTED, List.of(ResultMeta.KEY_PREFIX + taskId), List.of(meta, Long.toString(resultExpiresSeconds)));
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, "cannot mark task " + taskId + " STARTED: " + e);
         }

@@ -27,7 +27,6 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 
 /**
  * The Redis broker bundle in a real Felix container against a real {@code redis-server}: messages written the
@@ -331,28 +330,7 @@ class RedisBrokerIT {
 
     /** Counts the results Celery's backend publishes, per key: a task that ran twice would publish twice. */
     private Thread subscribe(Map<String, AtomicInteger> published) throws InterruptedException {
-        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
-        Thread t = new Thread(() -> {
-            try (Jedis sub = redis.client()) {
-                sub.psubscribe(new JedisPubSub() {
-                    @Override
-                    public void onPSubscribe(String pattern, int count) {
-                        ready.countDown();
-                    }
-
-                    @Override
-                    public void onPMessage(String pattern, String channel, String message) {
-                        published.computeIfAbsent(channel, c -> new AtomicInteger()).incrementAndGet();
-                    }
-                }, "celery-task-meta-*");
-            } catch (RuntimeException closed) {
-                // the server went away at the end of the test
-            }
-        }, "result-listener");
-        t.setDaemon(true);
-        t.start();
-        assertTrue(ready.await(10, java.util.concurrent.TimeUnit.SECONDS));
-        return t;
+        return redis.subscribeToResults((channel, value) -> published.computeIfAbsent(channel, c -> new AtomicInteger()).incrementAndGet());
     }
 
     private static String b64(String s) {

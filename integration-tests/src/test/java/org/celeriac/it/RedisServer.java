@@ -128,6 +128,38 @@ final class RedisServer implements AutoCloseable {
         return j;
     }
 
+    /**
+     * Subscribes to every result Celery's Redis backend publishes ({@code celery-task-meta-*}) and hands each
+     * (channel, value) to {@code onResult} on a daemon thread; returns once subscribed. A task that ran twice
+     * would publish twice. The thread ends when the server goes away.
+     */
+    Thread subscribeToResults(java.util.function.BiConsumer<String, String> onResult) throws InterruptedException {
+        java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try (Jedis sub = client()) {
+                sub.psubscribe(new redis.clients.jedis.JedisPubSub() {
+                    @Override
+                    public void onPSubscribe(String pattern, int count) {
+                        subscribed.countDown();
+                    }
+
+                    @Override
+                    public void onPMessage(String pattern, String channel, String message) {
+                        onResult.accept(channel, message);
+                    }
+                }, "celery-task-meta-*");
+            } catch (RuntimeException serverGone) {
+                // the end of the test
+            }
+        }, "result-listener");
+        t.setDaemon(true);
+        t.start();
+        if (!subscribed.await(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("no result subscription within 10 s");
+        }
+        return t;
+    }
+
     @Override
     public void close() throws IOException, InterruptedException {
         if (process != null) {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.celeriac.broker.celery.MessageEncoder;
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.Pipeline;
 
 /**
@@ -51,32 +49,14 @@ class TwoWorkersIT {
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
-        CountDownLatch subscribed = new CountDownLatch(1);
-        listener = new Thread(() -> {
-            try (Jedis sub = redis.client()) {
-                sub.psubscribe(new JedisPubSub() {
-                    @Override
-                    public void onPSubscribe(String pattern, int count) {
-                        subscribed.countDown();
-                    }
-
-                    @Override
-                    public void onPMessage(String pattern, String channel, String message) {
-                        publishes.computeIfAbsent(channel, c -> new AtomicInteger()).incrementAndGet();
-                        try {
-                            ranBy.computeIfAbsent(JSON.readTree(message).get("result").asLong(), p -> new AtomicInteger()).incrementAndGet();
-                        } catch (IOException e) {
-                            throw new IllegalStateException(e);
-                        }
-                    }
-                }, "celery-task-meta-*");
-            } catch (RuntimeException serverGone) {
-                // end of test
+        listener = redis.subscribeToResults((channel, value) -> {
+            publishes.computeIfAbsent(channel, c -> new AtomicInteger()).incrementAndGet();
+            try {
+                ranBy.computeIfAbsent(JSON.readTree(value).get("result").asLong(), p -> new AtomicInteger()).incrementAndGet();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
             }
-        }, "result-listener");
-        listener.setDaemon(true);
-        listener.start();
-        assertTrue(subscribed.await(10, TimeUnit.SECONDS));
+        });
         workers.add(startWorker("w1"));
         workers.add(startWorker("w2"));
         try (Jedis j = redis.client()) {

@@ -71,7 +71,12 @@ final class Container {
         // raced its own first read at start-up (a .cfg read back empty, the broker started on defaults).
         config.put("felix.fileinstall.enableConfigSave", "false");
         config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "4");
-        config.put("gosh.args", "--nointeractive"); // no gosh_profile banner games; the console still reads stdin
+        // The console: Gogo's JLine shell reads etc/gosh_profile under gosh.home (the distribution), which
+        // sources Gogo's stock profile and adds Celeriac's prompt, history file and completions.
+        config.put("gosh.home", home.toAbsolutePath().toString());
+        config.put("gosh.args", "--login");
+        config.put("celeriac.shell.history", Terminals.historyFile().toString());
+        config.put("celeriac.version", Main.VERSION);
         if (pool != null && !pool.isBlank()) {
             config.put("celeriac.worker.pool", pool.trim());
         }
@@ -98,7 +103,7 @@ final class Container {
         List<Bundle> installed = new ArrayList<>();
         try (Stream<Path> jars = Files.list(home.resolve("bundle"))) {
             for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                if (!shell && jar.getFileName().toString().contains("gogo.shell")) {
+                if (!shell && jar.getFileName().toString().contains("gogo.jline")) {
                     continue; // headless: the commands stay available to -c and to bundles, the console does not
                 }
                 installed.add(ctx.installBundle(jar.toUri().toString()));
@@ -107,11 +112,22 @@ final class Container {
         for (Bundle b : installed) {
             b.adapt(BundleStartLevel.class).setStartLevel(startLevel(b));
         }
-        framework.start();
-        for (Bundle b : installed) {
-            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                b.start();
+        // Bundles start on this thread, and the Gogo console creates its JLine terminal while they do. JLine
+        // looks its terminal providers up through the context class loader, falling back to its own when there
+        // is none; the launcher's class loader (the default) does not have them, and JLine would settle for a
+        // "dumb" terminal without line editing. No context class loader while bundles start, then.
+        Thread thread = Thread.currentThread();
+        ClassLoader launcherLoader = thread.getContextClassLoader();
+        thread.setContextClassLoader(null);
+        try {
+            framework.start();
+            for (Bundle b : installed) {
+                if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                    b.start();
+                }
             }
+        } finally {
+            thread.setContextClassLoader(launcherLoader);
         }
     }
 

@@ -14,12 +14,14 @@ import picocli.CommandLine.Option;
  * bundles and configurations, and opens the Gogo shell (or runs headless). SIGTERM or Ctrl-C stop it the
  * one documented way: accept nothing new, let running tasks finish within the grace period, exit 0.
  */
-@Command(name = "celeriac", mixinStandardHelpOptions = true, version = "Celeriac 0.1.0",
+@Command(name = "celeriac", mixinStandardHelpOptions = true, version = "Celeriac " + Main.VERSION,
         description = "Run a Celeriac worker: Celery's execution pools in an embedded OSGi (Apache Felix) container.",
         footer = {"", "Environment: CELERIAC_POOL, CELERIAC_CONCURRENCY (defaults for --pool, --concurrency),",
                 "CELERIAC_CUSTOM_WORKER_POOL=<bundle-symbolic-name>:<class> (registers pool.name=custom),",
-                "CELERIAC_BROKER_URL (default for --broker)."})
+                "CELERIAC_BROKER_URL (default for --broker),",
+                "CELERIAC_HISTORY (the shell's history file; default ~/.celeriac/history)."})
 public final class Main implements Callable<Integer> {
+    static final String VERSION = "0.1.0";
 
     @Option(names = "--pool", defaultValue = "${env:CELERIAC_POOL}",
             description = "pool.name to run tasks on: prefork, threads, green (gevent, eventlet), solo, or any installed pool. "
@@ -56,7 +58,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--deploy-dir", description = "folder watched for bundles (.jar) and configurations (.cfg, .config). Default: <home>/deploy")
     Path deployDir;
 
-    @Option(names = "--no-shell", description = "run headless: no interactive Gogo shell.")
+    @Option(names = "--no-shell", description = "run headless: no interactive Gogo shell (also when standard input is not a terminal).")
     boolean noShell;
 
     @Option(names = {"-c", "--command"}, description = "a Gogo command to run once the container is up (repeatable), "
@@ -97,10 +99,12 @@ public final class Main implements Callable<Integer> {
         if ((queues != null || hostname != null) && (broker == null || broker.isBlank())) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--queues and --hostname need --broker");
         }
-        Container container = new Container(home, deploy, !noShell, pool, concurrency,
+        // A console only for a person at a terminal: under a service manager, CI or a pipe, run headless.
+        boolean interactive = !noShell && Terminals.stdinIsTerminal();
+        Container container = new Container(home, deploy, interactive, pool, concurrency,
                 new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname), taskEvents, trackStarted);
         container.start();
-        Shutdown.onSignals(container);
+        Shutdown.onSignals(container, interactive);
         if (!commands.isEmpty()) {
             GogoCommands gogo = new GogoCommands(container.context());
             for (String command : commands) {

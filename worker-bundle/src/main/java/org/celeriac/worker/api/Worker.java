@@ -62,8 +62,20 @@ public interface Worker {
     /** Terminates a task (revoke with terminate): @return whether it was found pending or running. */
     boolean terminate(String taskId);
 
-    /** The handle of a pending, running or recently finished task. */
+    /**
+     * The handle of a pending, running or recently finished task. A task is found from the moment
+     * {@link #submit} returns until its result is evicted (the worker keeps the last {@code result.retention}).
+     */
     Optional<TaskHandle> task(String taskId);
+
+    /**
+     * Whether this task finished here and its result is no longer kept ({@code result.retention}), so that a
+     * lookup can say so rather than "no such task". Ids of evicted results are remembered a while longer
+     * than the results themselves; see the worker's documentation.
+     *
+     * @since 1.2
+     */
+    boolean evicted(String taskId);
 
     /** Pending and running tasks, then the most recently finished ones (bounded), newest first. */
     List<TaskHandle> tasks();

@@ -5,9 +5,11 @@ import java.lang.reflect.Constructor;
 import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolProperties;
+import org.celeriac.pool.spi.AbstractPool;
 import org.celeriac.pool.spi.PoolEnvironment;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -128,11 +130,31 @@ public final class CustomPoolRegistrar {
 
                     @Override
                     public void ungetService(Bundle b, ServiceRegistration<BasePool> r, BasePool pool) {
-                        pool.terminate();
+                        close(pool);
                     }
                 }, props);
         LOG.log(Level.INFO, "registered custom pool " + className + " from " + bundle.getSymbolicName() + " as pool.name=custom");
         return reg;
+    }
+
+    /**
+     * Released (the worker swapped away, or the pool's bundle stops): the same graceful close a pool
+     * component gets from DS on deactivation, so running tasks finish within the grace period either way.
+     */
+    private static void close(BasePool pool) {
+        if (pool instanceof AbstractPool p) {
+            p.close(AbstractPool.DEACTIVATION_GRACE);
+            return;
+        }
+        try {
+            pool.stop().toCompletableFuture().get(AbstractPool.DEACTIVATION_GRACE.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "custom pool " + pool.name() + " did not stop within " + AbstractPool.DEACTIVATION_GRACE
+                    + " (" + e + "); terminating it");
+        }
+        pool.terminate();
     }
 
     private static Constructor<?> constructor(Class<?> type) {

@@ -39,4 +39,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(description = "seconds running tasks get to finish when the worker stops, before they are cut off")
     double shutdown_grace() default 30;
+
+    @AttributeDefinition(description = "how many finished tasks' results the worker keeps for celeriac:result, oldest evicted first")
+    int result_retention() default 1000;
 }

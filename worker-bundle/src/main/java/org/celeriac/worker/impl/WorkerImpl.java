@@ -72,7 +72,6 @@ public final class WorkerImpl implements Worker {
     static final String PROP_CONCURRENCY = "celeriac.worker.concurrency";
     /** The launcher's {@code -E}: task events on, whatever the configuration says. */
     static final String PROP_TASK_EVENTS = "celeriac.worker.task.events";
-    private static final int RECENT_LIMIT = 1000;
     static final String OPTION_PREFIX = "option.";
 
     /** The pool instance tasks go to. */
@@ -86,7 +85,7 @@ public final class WorkerImpl implements Worker {
     private final TreeSet<ServiceReference<BasePool>> available = new TreeSet<>(Comparator.reverseOrder());
     private final Deque<WorkerTaskHandle> parked = new ArrayDeque<>();
     private final ConcurrentHashMap<String, WorkerTaskHandle> pending = new ConcurrentHashMap<>();
-    private final Deque<WorkerTaskHandle> recent = new ArrayDeque<>(); // guarded by itself
+    private final RecentResults recent = new RecentResults(1000);
     private final ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "celeriac-worker-timer");
         t.setDaemon(true);
@@ -107,6 +106,7 @@ public final class WorkerImpl implements Worker {
         this.context = context;
         this.config = config;
         this.poolOptions = poolOptions(properties);
+        recent.retention(resultRetention(config));
         timers.setRemoveOnCancelPolicy(true);
         String launcherPool = context.getProperty(PROP_POOL);
         String launcherConcurrency = context.getProperty(PROP_CONCURRENCY);
@@ -124,6 +124,15 @@ public final class WorkerImpl implements Worker {
         } finally {
             control.unlock();
         }
+    }
+
+    private static int resultRetention(WorkerConfig c) {
+        if (c.result_retention() < 0) {
+            LOG.log(Level.ERROR, "configuration " + WorkerConfig.PID + ": result.retention must be >= 0, was "
+                    + c.result_retention() + "; keeping the last 1000 results");
+            return 1000;
+        }
+        return c.result_retention();
     }
 
     private static int parseConcurrency(String value) {
@@ -153,6 +162,7 @@ public final class WorkerImpl implements Worker {
     void modified(WorkerConfig newConfig, Map<String, Object> properties) {
         WorkerConfig old = this.config;
         this.config = newConfig;
+        recent.retention(resultRetention(newConfig));
         Map<String, String> oldOptions = poolOptions;
         this.poolOptions = poolOptions(properties);
         if (!oldOptions.equals(poolOptions) && old.pool().equals(newConfig.pool()) && old.concurrency() == newConfig.concurrency()) {
@@ -471,13 +481,9 @@ public final class WorkerImpl implements Worker {
 
     /** Called once by each handle when it completes. */
     void finished(WorkerTaskHandle h) {
+        // Recent first, then out of pending: a lookup in between finds it in both, never in neither.
+        recent.add(h);
         pending.remove(h.taskId(), h);
-        synchronized (recent) {
-            recent.addFirst(h);
-            if (recent.size() > RECENT_LIMIT) {
-                recent.removeLast();
-            }
-        }
     }
 
     @Override
@@ -508,16 +514,21 @@ public final class WorkerImpl implements Worker {
         if (h != null) {
             return Optional.of(h);
         }
-        synchronized (recent) {
-            return recent.stream().filter(r -> r.taskId().equals(taskId)).findFirst().map(r -> r);
-        }
+        return recent.get(taskId).map(r -> r);
+    }
+
+    @Override
+    public boolean evicted(String taskId) {
+        return pending.get(taskId) == null && recent.wasEvicted(taskId);
     }
 
     @Override
     public List<TaskHandle> tasks() {
         List<TaskHandle> all = new ArrayList<>(pending.values());
-        synchronized (recent) {
-            all.addAll(recent);
+        for (WorkerTaskHandle h : recent.newestFirst()) {
+            if (!pending.containsKey(h.taskId())) { // a handle between recent.add and pending.remove is listed once
+                all.add(h);
+            }
         }
         return all;
     }

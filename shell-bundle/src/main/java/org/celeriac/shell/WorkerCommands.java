@@ -1,4 +1,4 @@
-package org.celeriac.worker.shell;
+package org.celeriac.shell;
 
 import java.time.Duration;
 import java.util.List;
@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.celeriac.pool.api.PoolStats;
+import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskState;
@@ -14,6 +15,9 @@ import org.celeriac.worker.api.Broker;
 import org.celeriac.worker.api.BrokerStats;
 import org.celeriac.worker.api.PoolDescriptor;
 import org.celeriac.worker.api.Worker;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -22,14 +26,15 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The {@code celeriac:} commands of the Apache Felix Gogo shell. Each returns the text to print; bad input
- * throws {@link IllegalArgumentException} with a message that names the bad value (Gogo prints it).
+ * throws {@link IllegalArgumentException} with a message that names the bad value (Gogo prints it). The
+ * {@link Descriptor}s are what {@code help celeriac:send} prints.
  */
 @Component(service = WorkerCommands.class, property = {
         "osgi.command.scope=celeriac",
         "osgi.command.function=pools", "osgi.command.function=use", "osgi.command.function=stats",
         "osgi.command.function=grow", "osgi.command.function=shrink", "osgi.command.function=restart",
         "osgi.command.function=terminate", "osgi.command.function=send", "osgi.command.function=tasks",
-        "osgi.command.function=result", "osgi.command.function=brokers"})
+        "osgi.command.function=result", "osgi.command.function=brokers", "osgi.command.function=registered"})
 public final class WorkerCommands {
     private final Worker worker;
 
@@ -37,13 +42,22 @@ public final class WorkerCommands {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<Broker> brokers;
 
+    /** Task services come and go with their bundles; the shell lists and completes whichever are there now. */
+    @Reference(service = Task.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private volatile List<ServiceReference<Task>> taskServices;
+
     @Activate
     public WorkerCommands(@Reference Worker worker) {
         this.worker = worker;
     }
 
     /** {@code celeriac:pools}: every pool service, the active one marked with {@code *}. */
-    public String pools() {
+    @Descriptor("list the installed pools; * marks the active one")
+    public Object pools(@Descriptor("only the names and aliases, one per line (what Tab completes after celeriac:use)")
+                        @Parameter(names = {"-n", "--names"}, presentValue = "true", absentValue = "false") boolean namesOnly) {
+        if (namesOnly) {
+            return poolNames();
+        }
         StringBuilder out = new StringBuilder(String.format("  %-28s %-6s %-12s %-8s %s%n", "NAME", "GREEN", "SIGNAL-SAFE", "RANKING", "BUNDLE"));
         for (PoolDescriptor p : worker.pools()) {
             out.append(String.format("%s %-28s %-6s %-12s %-8d %s%n", p.active() ? "*" : " ", String.join(",", p.names()),
@@ -52,18 +66,27 @@ public final class WorkerCommands {
         return out.toString();
     }
 
+    /** Every pool name and alias, for completion. */
+    List<String> poolNames() {
+        return worker.pools().stream().flatMap(p -> p.names().stream()).distinct().toList();
+    }
+
     /** {@code celeriac:use <name>}: hot-swaps to that pool at the configured concurrency. */
-    public String use(String name) {
+    @Descriptor("switch to another pool (hot-swap): new tasks go to it, queued ones move, running ones finish")
+    public String use(@Descriptor("pool name or alias, e.g. prefork, threads, green, gevent, solo") String name) {
         return use(name, 0);
     }
 
     /** {@code celeriac:use <name> <concurrency>}. */
-    public String use(String name, int concurrency) {
+    @Descriptor("switch to another pool (hot-swap) with that many workers")
+    public String use(@Descriptor("pool name or alias") String name,
+                      @Descriptor("workers of the new pool; 0 = the configured concurrency") int concurrency) {
         worker.use(name, concurrency);
         return "using pool " + worker.activePool().orElse("?") + " (concurrency " + worker.stats().concurrency() + ")";
     }
 
     /** {@code celeriac:stats}: the active pool's counters and workers. */
+    @Descriptor("show the active pool's counters and each of its workers (prefork: child pid, state, tasks, RSS)")
     public String stats() {
         PoolStats s = worker.stats();
         StringBuilder out = new StringBuilder();
@@ -77,52 +100,67 @@ public final class WorkerCommands {
     }
 
     /** {@code celeriac:grow <n>}. */
-    public String grow(int n) {
+    @Descriptor("add workers to the active pool")
+    public String grow(@Descriptor("how many workers to add (>= 1)") int n) {
         requirePositive(n, "grow");
         worker.grow(n);
         return "concurrency now " + worker.stats().concurrency();
     }
 
     /** {@code celeriac:shrink <n>}. */
-    public String shrink(int n) {
+    @Descriptor("remove workers from the active pool (idle ones first, never below one)")
+    public String shrink(@Descriptor("how many workers to remove (>= 1)") int n) {
         requirePositive(n, "shrink");
         worker.shrink(n);
         return "concurrency now " + worker.stats().concurrency();
     }
 
     /** {@code celeriac:restart}: replaces the pool's workers without losing a task. */
+    @Descriptor("replace the active pool's workers (rolling, loses no task); prefork children pick up updated task bundles")
     public String restart() {
         worker.restart();
         return "restarted pool " + worker.activePool().orElse("?");
     }
 
     /** {@code celeriac:terminate <taskId>}. */
-    public String terminate(String taskId) {
+    @Descriptor("terminate a pending or running task (revoke with terminate)")
+    public String terminate(@Descriptor("the task's id, as send printed it") String taskId) {
         return worker.terminate(taskId) ? "terminated " + taskId : "no pending or running task " + taskId;
     }
 
     /** {@code celeriac:send <task>}: submits a task without arguments and prints its id. */
-    public String send(String task) {
-        return send(task, "[]", "{}");
+    @Descriptor("send a task without arguments to the active pool; prints its id")
+    public String send(@Descriptor("registered task name (celeriac:registered lists them)") String task) {
+        return submit(task, List.of(), Map.of());
     }
 
     /** {@code celeriac:send <task> <json-args>}. */
-    public String send(String task, Object args) {
-        return send(task, args, "{}");
+    @Descriptor("send a task with positional arguments to the active pool; prints its id")
+    public String send(@Descriptor("registered task name (celeriac:registered lists them)") String task,
+                       @Descriptor("a JSON array, as typed: [2,3] or '[\"a b\", {\"k\": null}]'") Object args) {
+        List<String> typed = TypedArguments.ofCurrentJob("send", 2).orElse(null);
+        return submit(task, JsonArgs.args(args, typed == null ? null : typed.get(1)), Map.of());
     }
 
     /** {@code celeriac:send <task> <json-args> <json-kwargs>}. */
-    public String send(String task, Object args, Object kwargs) {
-        List<Object> a = JsonArgs.args(args);
-        Map<String, Object> k = JsonArgs.kwargs(kwargs);
+    @Descriptor("send a task with positional and keyword arguments to the active pool; prints its id")
+    public String send(@Descriptor("registered task name (celeriac:registered lists them)") String task,
+                       @Descriptor("a JSON array, as typed: [2,3] or '[\"a\", 1]'") Object args,
+                       @Descriptor("a JSON object, as typed: {\"k\":true} or '{\"k\": true}'") Object kwargs) {
+        List<String> typed = TypedArguments.ofCurrentJob("send", 3).orElse(null);
+        return submit(task, JsonArgs.args(args, typed == null ? null : typed.get(1)),
+                JsonArgs.kwargs(kwargs, typed == null ? null : typed.get(2)));
+    }
+
+    private String submit(String task, List<Object> args, Map<String, Object> kwargs) {
         if (task == null || task.isBlank()) {
             throw new IllegalArgumentException("task name must not be blank");
         }
-        TaskHandle h = worker.submit(TaskRequest.builder(task).args(a).kwargs(k).build());
-        return h.taskId();
+        return worker.submit(TaskRequest.builder(task).args(args).kwargs(kwargs).build()).taskId();
     }
 
     /** {@code celeriac:tasks}: pending and running tasks, then recent ones. */
+    @Descriptor("list pending and running tasks, then the most recently finished ones")
     public String tasks() {
         StringBuilder out = new StringBuilder(String.format("%-36s  %-9s %-20s %s%n", "ID", "STATE", "TASK", "WORKER"));
         for (TaskHandle h : worker.tasks()) {
@@ -133,17 +171,22 @@ public final class WorkerCommands {
     }
 
     /** {@code celeriac:result <taskId>}: the state, and the result or error once done. */
-    public String result(String taskId) {
+    @Descriptor("show a task's state, and its result or error once it is done")
+    public String result(@Descriptor("the task's id, as send printed it") String taskId) {
         return result(taskId, 0);
     }
 
     /** {@code celeriac:result <taskId> <seconds>}: waits up to that long for the task to finish (Celery's {@code get(timeout)}). */
-    public String result(String taskId, double waitSeconds) {
+    @Descriptor("wait up to SECONDS for a task to finish, then show its state and result (Celery's get(timeout))")
+    public String result(@Descriptor("the task's id, as send printed it") String taskId,
+                         @Descriptor("seconds to wait at most") double waitSeconds) {
         if (waitSeconds < 0) {
             throw new IllegalArgumentException("seconds to wait must be >= 0, was " + waitSeconds);
         }
-        TaskHandle h = worker.task(taskId).orElseThrow(() -> new IllegalArgumentException(
-                "no pending, running or recent task " + taskId));
+        TaskHandle h = worker.task(taskId).orElseThrow(() -> new IllegalArgumentException(worker.evicted(taskId)
+                ? "task " + taskId + " finished, but its result was evicted: the worker keeps the last "
+                  + "result.retention results (org.celeriac.worker configuration)"
+                : "no pending, running or recent task " + taskId));
         try {
             h.result().toCompletableFuture().get((long) (waitSeconds * 1000), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -166,6 +209,7 @@ public final class WorkerCommands {
     }
 
     /** {@code celeriac:brokers}: where tasks come from besides the shell, with each broker's message counters. */
+    @Descriptor("list the brokers tasks come from (e.g. Redis), with their message counters")
     public String brokers() {
         List<Broker> now = brokers;
         if (now == null || now.isEmpty()) {
@@ -180,6 +224,36 @@ public final class WorkerCommands {
                     s.rejected(), s.inFlight(), s.prefetchLimit()));
         }
         return out.toString();
+    }
+
+    /** {@code celeriac:registered}: the task names {@code send} accepts, with the bundle of each (Celery's {@code inspect registered}). */
+    @Descriptor("list the registered task names (what send accepts) and the bundle of each")
+    public Object registered(@Descriptor("only the names, one per line (what Tab completes after celeriac:send)")
+                             @Parameter(names = {"-n", "--names"}, presentValue = "true", absentValue = "false") boolean namesOnly) {
+        if (namesOnly) {
+            return List.copyOf(taskNames().keySet());
+        }
+        StringBuilder out = new StringBuilder();
+        taskNames().forEach((name, bundle) -> out.append(String.format("%-32s %s%n", name, bundle)));
+        return out.toString();
+    }
+
+    /** Registered task names, sorted, each with the symbolic name of the bundle that provides it. */
+    java.util.SortedMap<String, String> taskNames() {
+        java.util.SortedMap<String, String> names = new java.util.TreeMap<>();
+        List<ServiceReference<Task>> now = taskServices;
+        if (now != null) {
+            for (ServiceReference<Task> ref : now) {
+                Object value = ref.getProperty(Task.NAME_PROPERTY); // one name, or several (aliases)
+                Object[] all = value instanceof Object[] a ? a : new Object[] {value};
+                for (Object name : all) {
+                    if (name != null && ref.getBundle() != null) {
+                        names.putIfAbsent(name.toString(), ref.getBundle().getSymbolicName());
+                    }
+                }
+            }
+        }
+        return names;
     }
 
     private static void requirePositive(int n, String what) {

@@ -243,6 +243,64 @@ class WorkerIT {
     }
 
     @Test
+    void aCustomPoolWhoseBundleStopsLetsItsRunningTaskFinishLikeAPoolComponent() throws Exception {
+        Worker worker = boot(Map.of("celeriac.custom.worker.pool",
+                "org.celeriac.example-forkjoin:org.celeriac.examples.forkjoin.ForkJoinPoolService"));
+        org.osgi.framework.Bundle forkjoin = felix.install(FelixContainer.extraBundle("celeriac-example-forkjoin.jar"));
+        FelixContainer.await("custom pool registered", WAIT,
+                () -> worker.pools().stream().map(PoolDescriptor::name).anyMatch("custom"::equals));
+        worker.use("custom", 2);
+        TaskHandle running = worker.submit(TaskRequest.of("sleep", 1.0));
+        FelixContainer.await("the task runs on the custom pool", WAIT, () -> running.workerId() != null);
+        forkjoin.stop(); // the same stop that lets a DS pool component finish its task
+        assertEquals(1.0, running.await(WAIT), "the running task finished instead of being cut off");
+        assertTrue(worker.activePool().isPresent() && !worker.activePool().get().equals("forkjoin"), "failed over");
+        assertEquals(3L, worker.submit(TaskRequest.of("add", 1, 2)).await(WAIT));
+    }
+
+    @Test
+    void aSentTaskIsAlwaysFoundByResultNeverNoTask() throws Exception {
+        Worker worker = boot(Map.of("celeriac.worker.pool", "threads"));
+        try (GogoSession shell = new GogoSession(felix.context())) {
+            for (int i = 0; i < 20_000; i++) {
+                String id = shell.execute("celeriac:send add [" + i + ",1]").trim();
+                String result = shell.execute("celeriac:result " + id).trim();
+                // Found whatever the moment: still pending or running, or done with its result.
+                assertTrue(result.equals("SUCCESS " + (i + 1)) || result.equals("PENDING") || result.equals("STARTED")
+                        || result.equals("REQUEUED"), "send + result #" + i + ": " + result);
+            }
+        }
+        assertEquals("threads", worker.activePool().orElseThrow());
+    }
+
+    @Test
+    void resultsBeyondTheRetentionAreReportedEvicted() throws Exception {
+        Worker worker = boot(Map.of("celeriac.worker.pool", "threads"));
+        configure(Map.of("result.retention", 3));
+        List<String> ids = new ArrayList<>();
+        FelixContainer.await("retention applied", WAIT, () -> {
+            ids.clear();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    TaskHandle h = worker.submit(TaskRequest.of("add", i, 0));
+                    h.await(WAIT);
+                    ids.add(h.taskId());
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return worker.task(ids.get(0)).isEmpty(); // the configuration is applied asynchronously
+        });
+        assertTrue(worker.evicted(ids.get(0)) && worker.evicted(ids.get(1)));
+        assertTrue(worker.task(ids.get(4)).isPresent() && !worker.evicted(ids.get(4)));
+        try (GogoSession shell = new GogoSession(felix.context())) {
+            assertMessage(shell, "celeriac:result " + ids.get(0), "its result was evicted");
+            assertMessage(shell, "celeriac:result no-such-id", "no pending, running or recent task");
+            assertEquals("SUCCESS 4", shell.execute("celeriac:result " + ids.get(4)).trim());
+        }
+    }
+
+    @Test
     void badCustomPoolValuesGiveOneClearErrorAndTheWorkerKeepsRunning() throws Exception {
         List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
         Handler capture = new Handler() {

@@ -98,15 +98,18 @@ final class WorkerTaskHandle implements TaskHandle {
     @Override
     public TaskState state() {
         TaskState s = finalState;
-        if (s != null) {
-            return s;
+        if (s != null && future.isDone()) {
+            return s; // a final state only with its result: whoever sees SUCCESS can read the value at once
         }
         TaskHandle h = poolHandle;
         if (h == null) {
             return TaskState.PENDING;
         }
         TaskState ps = h.state();
-        return ps.isDone() ? TaskState.PENDING : ps; // requeued or about to complete here
+        if (!ps.isDone()) {
+            return ps;
+        }
+        return ps == TaskState.REQUEUED ? TaskState.PENDING : TaskState.STARTED; // moving to another pool, or ran and completing here
     }
 
     @Override

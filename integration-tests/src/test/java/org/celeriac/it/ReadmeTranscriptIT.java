@@ -119,8 +119,20 @@ class ReadmeTranscriptIT {
     @Test
     void ctrlCNeverStopsTheWorkerHistoryOutlivesItAndJsonIsTakenAsTyped() throws Exception {
         Path dir = Files.createDirectories(work.resolve("keys"));
-        try (Terminal terminal = celeriac(dir, "--pool threads")) {
+        Path deploy = Files.createDirectories(dir.resolve("deploy"));
+        try (Terminal terminal = celeriac(dir, "--pool threads --deploy-dir " + deploy)) {
             int mark = awaitPrompt(terminal);
+            // A log line while a person types goes above the prompt; what was typed stays on the prompt line.
+            terminal.type("celeriac:stat");
+            Files.writeString(deploy.resolve("org.celeriac.worker.cfg"), "pool = green\n");
+            List<String> seen = terminal.await("the hot-swap logged above the line being typed", WAIT,
+                    s -> s.stream().anyMatch(l -> l.contains("now using pool 'green'")) && s.get(s.size() - 1).equals("g! celeriac:stat"));
+            assertTrue(seen.subList(mark, seen.size()).stream().filter(l -> l.startsWith("g!")).count() == 1,
+                    "one prompt line, not a garbled one per log line:\n" + String.join("\n", seen));
+            terminal.type("s");
+            terminal.press("Enter");
+            terminal.await("the stats of the green pool", WAIT, s -> s.stream().anyMatch(l -> l.startsWith("pool green")));
+            mark = awaitPrompt(terminal, mark + 1);
             // Ctrl-C at the prompt drops the line being typed; the worker goes on.
             terminal.type("celeriac:send sleep [100]");
             terminal.press("C-c");

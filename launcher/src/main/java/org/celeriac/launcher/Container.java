@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.stream.Stream;
@@ -70,7 +68,7 @@ final class Container {
         // No write-back of configurations into deploy/: the folder is the user's, and FileInstall's write-back
         // raced its own first read at start-up (a .cfg read back empty, the broker started on defaults).
         config.put("felix.fileinstall.enableConfigSave", "false");
-        config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "4");
+        config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "5");
         // The console: Gogo's JLine shell reads etc/gosh_profile under gosh.home (the distribution), which
         // sources Gogo's stock profile and adds Celeriac's prompt, history file and completions.
         config.put("gosh.home", home.toAbsolutePath().toString());
@@ -97,35 +95,31 @@ final class Container {
         }
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));
-        framework = factory.newFramework(config);
-        framework.init();
-        BundleContext ctx = framework.getBundleContext();
-        List<Bundle> installed = new ArrayList<>();
-        try (Stream<Path> jars = Files.list(home.resolve("bundle"))) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                if (!shell && jar.getFileName().toString().contains("gogo.jline")) {
-                    continue; // headless: the commands stay available to -c and to bundles, the console does not
-                }
-                installed.add(ctx.installBundle(jar.toUri().toString()));
-            }
-        }
-        for (Bundle b : installed) {
-            b.adapt(BundleStartLevel.class).setStartLevel(startLevel(b));
-        }
-        // Bundles start on this thread, and the Gogo console creates its JLine terminal while they do. JLine
-        // looks its terminal providers up through the context class loader, falling back to its own when there
-        // is none; the launcher's class loader (the default) does not have them, and JLine would settle for a
-        // "dumb" terminal without line editing. No context class loader while bundles start, then.
+        // The Gogo console creates its JLine terminal on the framework's start-level thread, which takes this
+        // thread's context class loader. JLine looks its terminal providers up through the context class
+        // loader, falling back to its own when there is none; the launcher's (the default) does not have them,
+        // and JLine would settle for a "dumb" terminal without line editing. None, then, while the framework
+        // is made and started.
         Thread thread = Thread.currentThread();
         ClassLoader launcherLoader = thread.getContextClassLoader();
         thread.setContextClassLoader(null);
         try {
-            framework.start();
-            for (Bundle b : installed) {
-                if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                    b.start();
+            framework = factory.newFramework(config);
+            framework.init();
+            BundleContext ctx = framework.getBundleContext();
+            try (Stream<Path> jars = Files.list(home.resolve("bundle"))) {
+                for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                    if (!shell && jar.getFileName().toString().contains("gogo.jline")) {
+                        continue; // headless: the commands stay available to -c and to bundles, the console does not
+                    }
+                    Bundle b = ctx.installBundle(jar.toUri().toString());
+                    b.adapt(BundleStartLevel.class).setStartLevel(startLevel(b));
+                    if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                        b.start(); // marked for start: the framework starts it when its start level is reached
+                    }
                 }
             }
+            framework.start(); // start level by start level, so each level finds the one below it running
         } finally {
             thread.setContextClassLoader(launcherLoader);
         }
@@ -138,13 +132,15 @@ final class Container {
     }
 
     /**
-     * Start levels order the shutdown: the framework stops the highest level first, so brokers (4) stop
-     * taking messages and hand back the ones not started, then the worker (3) finishes its running tasks
-     * while the pools (2) and SCR, Config Admin and the rest (1) still run.
+     * Start levels order start-up and shutdown: the framework starts the lowest level first and stops the
+     * highest first. The console (5) comes up last, once the worker runs and its log handler for the console
+     * is there, and goes first; brokers (4) stop taking messages and hand back the ones not started, then the
+     * worker (3) finishes its running tasks while the pools (2) and SCR, Config Admin and the rest (1) still run.
      */
     private static int startLevel(Bundle b) {
         String bsn = String.valueOf(b.getSymbolicName());
-        return bsn.startsWith("org.celeriac.broker") ? 4 : bsn.equals("org.celeriac.worker") ? 3 : bsn.startsWith("org.celeriac.") ? 2 : 1;
+        return bsn.equals("org.apache.felix.gogo.jline") ? 5 : bsn.startsWith("org.celeriac.broker") ? 4
+                : bsn.equals("org.celeriac.worker") ? 3 : bsn.startsWith("org.celeriac.") ? 2 : 1;
     }
 
     BundleContext context() {

@@ -13,6 +13,11 @@ import java.util.logging.SimpleFormatter;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.CommandSessionListener;
 import org.jline.reader.LineReader;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 
@@ -23,13 +28,30 @@ import org.osgi.service.component.annotations.Deactivate;
  * line written to stderr lands in the middle of the input.
  *
  * <p>Gogo's JLine shell creates its {@link LineReader} inside its own session; the first command that
- * session executes (its profile, before the first prompt) shows it to this listener, which then takes the
- * place of the root logger's console handlers, keeping their level and format. They are put back when this
- * component stops (the shell bundle or the framework stopping), so shutdown messages still reach stderr.
+ * session executes (its profile, before the first prompt: the launcher starts the console after this
+ * bundle) shows it to this listener, which then takes the place of the root logger's console handlers,
+ * keeping their level and format. They are put back as soon as the console may go away: when its
+ * {@code gosh} command returns (Ctrl-D), when the console bundle or the framework begins to stop, and when
+ * this component stops; the shutdown's log lines then reach stderr rather than a closed terminal.
  */
 @Component(service = CommandSessionListener.class)
 public final class ConsoleLog implements CommandSessionListener {
+    private static final String CONSOLE_BUNDLE = "org.apache.felix.gogo.jline";
     private final List<Handler> replaced = new ArrayList<>();
+    private final BundleContext context;
+    /** Synchronous: called on the stopping thread before the console or the framework goes. */
+    private final SynchronousBundleListener stopping = event -> {
+        Bundle b = event.getBundle();
+        if (event.getType() == BundleEvent.STOPPING && (b.getBundleId() == 0 || CONSOLE_BUNDLE.equals(b.getSymbolicName()))) {
+            detach();
+        }
+    };
+
+    @Activate
+    public ConsoleLog(BundleContext context) {
+        this.context = context;
+        context.addBundleListener(stopping);
+    }
     private Handler above;                 // guarded by this
     private LineReader reader;             // guarded by this
 
@@ -42,10 +64,18 @@ public final class ConsoleLog implements CommandSessionListener {
 
     @Override
     public void afterExecute(CommandSession session, CharSequence command, Exception exception) {
+        consoleEnded(session, command);
     }
 
     @Override
     public void afterExecute(CommandSession session, CharSequence command, Object result) {
+        consoleEnded(session, command);
+    }
+
+    private synchronized void consoleEnded(CommandSession session, CharSequence command) {
+        if (reader != null && session.get(".reader") == reader && String.valueOf(command).startsWith("gosh")) {
+            detach();
+        }
     }
 
     private synchronized void attach(LineReader r) {
@@ -71,6 +101,11 @@ public final class ConsoleLog implements CommandSessionListener {
     }
 
     @Deactivate
+    void deactivate() {
+        context.removeBundleListener(stopping);
+        detach();
+    }
+
     synchronized void detach() {
         Logger root = Logger.getLogger("");
         if (above != null) {

@@ -12,9 +12,10 @@ import java.util.Map;
  *
  * <p>Each argument comes as two things: the value Gogo evaluated, and (when it can be recovered, see
  * {@link TypedArguments}) the text as typed. An unquoted {@code [..]} or {@code {..}} is read from its text,
- * because Gogo's list and closure literals drop JSON's quotes and commas. A quoted argument
- * ({@code '["a", 1]'}) or a plain word is read from Gogo's string. A Gogo list, map or closure without its
- * text is refused with the quoted form to use instead.
+ * because Gogo's list literals drop JSON's quotes and commas; so is a single-quoted one ({@code '["a", 1]'}),
+ * which Gogo passes literally anyway. A double-quoted argument or a plain word is read from Gogo's string
+ * (its {@code $variables} expanded). A Gogo list or map without its text is refused with the quoted form
+ * to use instead.
  */
 final class JsonArgs {
     static final ObjectMapper MAPPER = new ObjectMapper()
@@ -48,6 +49,9 @@ final class JsonArgs {
         if (typed != null && (typed.startsWith("[") || typed.startsWith("{"))) {
             return parse(typed, what, typed.contains("$")
                     ? " (Gogo variables are not expanded in unquoted JSON; build it in double quotes: \"[$x, 1]\")" : "");
+        }
+        if (typed != null && typed.length() >= 2 && typed.startsWith("'") && typed.endsWith("'")) {
+            return parse(typed.substring(1, typed.length() - 1), what, ""); // Gogo's single quotes: literal text
         }
         if (value instanceof CharSequence text) {
             return parse(text.toString(), what, "");

@@ -128,28 +128,27 @@ public final class WorkerCommands {
         return worker.terminate(taskId) ? "terminated " + taskId : "no pending or running task " + taskId;
     }
 
-    /** {@code celeriac:send <task>}: submits a task without arguments and prints its id. */
-    @Descriptor("send a task without arguments to the active pool; prints its id")
-    public String send(@Descriptor("registered task name (celeriac:registered lists them)") String task) {
-        return submit(task, List.of(), Map.of());
-    }
-
-    /** {@code celeriac:send <task> <json-args>}. */
-    @Descriptor("send a task with positional arguments to the active pool; prints its id")
+    /**
+     * {@code celeriac:send <task> [json-args] [json-kwargs]}: submits a task and prints its id. One method with
+     * a variable tail rather than three overloads: {@code help} then shows one usage, and Gogo's choice
+     * between overloads never depends on how it read the JSON.
+     */
+    @Descriptor("send a task to the active pool; prints its id")
     public String send(@Descriptor("registered task name (celeriac:registered lists them)") String task,
-                       @Descriptor("a JSON array, as typed: [2,3] or '[\"a b\", {\"k\": null}]'") Object args) {
-        List<String> typed = TypedArguments.ofCurrentJob("send", 2).orElse(null);
-        return submit(task, JsonArgs.args(args, typed == null ? null : typed.get(1)), Map.of());
-    }
-
-    /** {@code celeriac:send <task> <json-args> <json-kwargs>}. */
-    @Descriptor("send a task with positional and keyword arguments to the active pool; prints its id")
-    public String send(@Descriptor("registered task name (celeriac:registered lists them)") String task,
-                       @Descriptor("a JSON array, as typed: [2,3] or '[\"a\", 1]'") Object args,
-                       @Descriptor("a JSON object, as typed: {\"k\":true} or '{\"k\": true}'") Object kwargs) {
-        List<String> typed = TypedArguments.ofCurrentJob("send", 3).orElse(null);
-        return submit(task, JsonArgs.args(args, typed == null ? null : typed.get(1)),
-                JsonArgs.kwargs(kwargs, typed == null ? null : typed.get(2)));
+                       @Descriptor("optional: the args, a JSON array, then the kwargs, a JSON object, as typed:"
+                               + " [2,3] {\"k\":true}, or in single quotes: '[\"a b\", null]' '{\"k\": [1, 2]}'") Object... json) {
+        // Gogo spreads a list literal over a variable tail ([2 3] arrives as two values), so the values it
+        // passed line up with what was typed only when their counts agree; the typed text decides.
+        List<String> typed = TypedArguments.ofCurrentJob("send").map(t -> t.subList(1, t.size())).orElse(null);
+        int count = typed != null ? typed.size() : json.length;
+        if (count > 2) {
+            throw new IllegalArgumentException("send takes a task name, JSON args and JSON kwargs; got " + count
+                    + " arguments after the task name (quote JSON holding spaces: '[\"a b\"]')");
+        }
+        boolean aligned = typed == null || typed.size() == json.length;
+        List<Object> args = count > 0 ? JsonArgs.args(aligned ? json[0] : null, typed == null ? null : typed.get(0)) : List.of();
+        Map<String, Object> kwargs = count > 1 ? JsonArgs.kwargs(aligned ? json[1] : null, typed == null ? null : typed.get(1)) : Map.of();
+        return submit(task, args, kwargs);
     }
 
     private String submit(String task, List<Object> args, Map<String, Object> kwargs) {

@@ -17,6 +17,8 @@ class JsonArgsTest {
         assertEquals(List.of(2, 3), JsonArgs.args("[2, 3]", "'[2, 3]'"));
         assertEquals(List.of("hello", "world"), JsonArgs.args("[\"hello\",\"world\"]", null));
         assertEquals(Map.of("k", true), JsonArgs.kwargs("{\"k\": true}", "'{\"k\": true}'"));
+        // Gogo spread a list over the command's tail, so no value lines up: the single-quoted text is enough.
+        assertEquals(List.of("a b", 1), JsonArgs.args(null, "'[\"a b\", 1]'"));
     }
 
     @Test

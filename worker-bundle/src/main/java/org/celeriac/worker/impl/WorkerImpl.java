@@ -45,7 +45,9 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The worker. Tracks every {@link BasePool} service, runs tasks on one fresh instance of the selected pool
- * (the {@link Active} pool), and moves between pools without losing or repeating a task.
+ * (the {@link Active} pool), and moves between pools without losing or repeating a task. Immediate: the
+ * pool starts with the container (as Celery's worker starts its pool), not when something first asks for
+ * the worker, so the first task does not pay for it and a configuration change applies at once.
  *
  * <h2>Hot-swap</h2> (under {@link #control}, see {@link #swapTo})
  * <ol>
@@ -63,7 +65,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * Tasks that find no pool are parked, routed as soon as a pool appears, and failed with
  * {@link PoolUnavailableException} after {@code pool_wait_timeout}. Nothing blocks the submitter.
  */
-@Component(service = Worker.class, configurationPid = WorkerConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = Worker.class, immediate = true, configurationPid = WorkerConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = WorkerConfig.class)
 public final class WorkerImpl implements Worker {
     private static final System.Logger LOG = System.getLogger(WorkerImpl.class.getName());

@@ -1,6 +1,7 @@
 package org.celeriac.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -161,6 +162,66 @@ class LauncherProcessIT {
             } finally {
                 p.destroyForcibly();
             }
+        }
+    }
+
+    /**
+     * The README's own set-up: a task bundle already in deploy/ when the worker starts, tasks arriving at once
+     * from the shell and from Redis, on the default pool. The first prefork children (and the spare) must know
+     * the task: FileInstall's initial scan installs and starts deploy/ at start level 1, before the worker (3)
+     * starts its pool.
+     */
+    @Test
+    void aTaskBundleInTheDeployFolderAtStartIsKnownToTheFirstPreforkChildren(@TempDir Path out) throws Exception {
+        Path dist = Paths.get(System.getProperty("celeriac.dist"));
+        Files.copy(dist.resolve("examples/celeriac-example-faults.jar"), deploy.resolve("faults.jar"));
+        Path lines = out.resolve("appended.txt");
+        int each = 250;
+        try (RedisServer redis = RedisServer.start(); Jedis j = redis.client()) {
+            List<String> brokered = new ArrayList<>();
+            for (int i = 0; i < each; i++) {
+                TaskRequest task = TaskRequest.of("append", lines.toString(), i);
+                brokered.add(task.id());
+                j.lpush("celery", MessageEncoder.task(task, "celery", 0));
+            }
+            List<String> args = new ArrayList<>(List.of("--no-shell", "--deploy-dir", deploy.toString(), "--broker", redis.url()));
+            for (int i = each; i < 2 * each; i++) {
+                args.addAll(List.of("-c", "celeriac:send append [\"" + lines + "\"," + i + "]"));
+            }
+            Process p = new ProcessBuilder(command(args.toArray(String[]::new))).redirectErrorStream(true).start();
+            StringBuilder all = new StringBuilder();
+            lines(p.getInputStream(), all);
+            try {
+                FelixContainer.await("500 lines appended by prefork children", java.time.Duration.ofSeconds(120),
+                        () -> Files.exists(lines) && readLines(lines).size() >= 2 * each);
+                List<String> written = readLines(lines);
+                assertEquals(2 * each, written.size(), "each task ran once");
+                assertEquals(2 * each, new java.util.HashSet<>(written).size(), "each task ran once");
+                for (String id : brokered) {
+                    FelixContainer.await("the result of " + id, java.time.Duration.ofSeconds(30), () -> j.exists("celery-task-meta-" + id));
+                    assertTrue(j.get("celery-task-meta-" + id).contains("\"SUCCESS\""), j.get("celery-task-meta-" + id));
+                }
+                p.toHandle().destroy();
+                assertTrue(p.waitFor(90, TimeUnit.SECONDS));
+                for (Thread reader : readers) {
+                    reader.join(10_000);
+                }
+                synchronized (all) {
+                    assertEquals(0, p.exitValue(), all.toString());
+                    assertFalse(all.toString().contains("unknown task"), all.toString());
+                    assertTrue(all.toString().contains("using pool 'prefork'"), all.toString());
+                }
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static List<String> readLines(Path file) {
+        try {
+            return Files.readAllLines(file).stream().filter(l -> !l.isEmpty()).toList();
+        } catch (IOException e) {
+            return List.of();
         }
     }
 

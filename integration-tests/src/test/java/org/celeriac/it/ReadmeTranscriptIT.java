@@ -148,6 +148,15 @@ class ReadmeTranscriptIT {
             terminal.press("C-c");
             mark = awaitPrompt(terminal, mark + 1, Duration.ofSeconds(15)); // well before the 30 s task ends
             assertTrue(terminal.exitStatus().isEmpty(), "the worker still runs after Ctrl-C");
+            // Tab completes a task id after celeriac:terminate (and celeriac:result).
+            List<String> shown = terminal.screen();
+            String id = shown.get(shown.indexOf("g! x = celeriac:send sleep [30]") + 1).trim();
+            terminal.type("celeriac:terminate " + id.substring(0, 8));
+            terminal.press("Tab");
+            terminal.await("the task id completed", WAIT, s -> s.get(s.size() - 1).startsWith("g! celeriac:terminate " + id));
+            terminal.press("Enter");
+            terminal.await("the task terminated", WAIT, s -> s.contains("terminated " + id));
+            mark = awaitPrompt(terminal, mark + 1);
             // JSON exactly as typed, nested and with commas and spaces in strings; and what Gogo cannot take, a hint.
             terminal.type("celeriac:result (celeriac:send echo [[1,2],{\"k\":\"v\"},\"a, b\",-1.5e3,false]) 10");
             terminal.press("Enter");

@@ -160,7 +160,11 @@ public final class WorkerCommands {
 
     /** {@code celeriac:tasks}: pending and running tasks, then recent ones. */
     @Descriptor("list pending and running tasks, then the most recently finished ones")
-    public String tasks() {
+    public Object tasks(@Descriptor("only the ids, one per line (what Tab completes after celeriac:result and terminate)")
+                        @Parameter(names = {"-i", "--ids"}, presentValue = "true", absentValue = "false") boolean idsOnly) {
+        if (idsOnly) {
+            return worker.tasks().stream().map(TaskHandle::taskId).distinct().toList();
+        }
         StringBuilder out = new StringBuilder(String.format("%-36s  %-9s %-20s %s%n", "ID", "STATE", "TASK", "WORKER"));
         for (TaskHandle h : worker.tasks()) {
             out.append(String.format("%-36s  %-9s %-20s %s%n", h.taskId(), h.state(), h.request().name(),

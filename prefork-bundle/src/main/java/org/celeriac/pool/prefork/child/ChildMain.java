@@ -17,8 +17,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.celeriac.pool.api.SoftTimeLimitExceededException;
 import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskRequest;
@@ -88,14 +86,20 @@ public final class ChildMain {
         hello.put("secret", secret);
         hello.put("pid", ProcessHandle.current().pid());
         hello.put("index", Integer.parseInt(args[1]));
-        write(channel, codec, Frame.json(Frame.HELLO, 0, Json.write(hello)));
-
         List<String> warnings = new ArrayList<>();
-        Map<String, Task> tasks = TaskLoader.load(jars(args, 2), warnings);
+        Map<String, Task> tasks;
+        try {
+            write(channel, codec, Frame.json(Frame.HELLO, 0, Json.write(hello)));
+            tasks = TaskLoader.load(jars(args, 2), warnings);
+            write(channel, codec, Frame.json(Frame.WORKER_UP, 0, Json.write(Map.of("pid", ProcessHandle.current().pid(),
+                    "tasks", List.copyOf(tasks.keySet())))));
+        } catch (IOException e) {
+            // The worker went away while this child started (e.g. it was SIGKILLed): leave quietly, as below.
+            Runtime.getRuntime().halt(0);
+            return;
+        }
         warnings.forEach(w -> System.err.println("celeriac child " + ProcessHandle.current().pid() + ": " + w));
         ChildMain child = new ChildMain(channel, codec, tasks);
-        write(channel, codec, Frame.json(Frame.WORKER_UP, 0, Json.write(Map.of("pid", ProcessHandle.current().pid(),
-                "tasks", List.copyOf(tasks.keySet())))));
         Thread runner = new Thread(child::runTasks, "celeriac-child-task");
         runner.start();
         child.readFrames();
@@ -188,11 +192,7 @@ public final class ChildMain {
         } catch (RuntimeException e) {
             return failure(e.getClass().getName(), "malformed task message: " + e.getMessage(), "");
         }
-        Thread me = Thread.currentThread();
-        ScheduledFuture<?> softTimer = ctx.request().softTimeLimit() == null ? null : timer.schedule(() -> {
-            ctx.softLimitHit = true;
-            me.interrupt();
-        }, ctx.request().softTimeLimit().toNanos(), TimeUnit.NANOSECONDS);
+        SoftLimit softLimit = SoftLimit.arm(ctx, timer);
         try {
             Object value = task.call(ctx, ctx.request().args(), ctx.request().kwargs());
             Map<String, Object> ok = new LinkedHashMap<>();
@@ -205,8 +205,8 @@ public final class ChildMain {
                     + "] exceeded its soft time limit of " + ctx.request().softTimeLimit(), t) : t;
             return failure(reported.getClass().getName(), String.valueOf(reported.getMessage()), trace(reported));
         } finally {
-            if (softTimer != null) {
-                softTimer.cancel(false);
+            if (softLimit != null) {
+                softLimit.finish();
             }
             Thread.interrupted();
         }

@@ -159,9 +159,14 @@ public final class PreforkPool extends AbstractPool {
         hub.close();
     }
 
-    /** Called by the hub once a stopping pool has run everything it accepted. */
+    /**
+     * Called on the hub thread once a stopping pool has run everything it accepted. The transition to
+     * TERMINATE takes the lifecycle lock, which a terminating thread holds while it waits for the hub thread
+     * to end; taken on the hub thread, each would wait for the other (10 s, the terminate's bound). So it
+     * happens on a thread of its own, and the hub never blocks on the pool.
+     */
     void hubDrained() {
-        terminated();
+        Thread.ofPlatform().daemon().name("celeriac-prefork-drained").start(this::terminated);
     }
 
     @Override

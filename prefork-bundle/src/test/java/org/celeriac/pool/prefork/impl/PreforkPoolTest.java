@@ -1,6 +1,7 @@
 package org.celeriac.pool.prefork.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -98,6 +99,51 @@ class PreforkPoolTest {
     private long busyChildPid(TaskHandle h) throws InterruptedException {
         await("task " + h.taskId() + " started in a child", () -> h.workerId() != null);
         return Long.parseLong(h.workerId());
+    }
+
+    /**
+     * A grace period that runs out ends the close within the grace, not 10 s later: the hub, draining as the
+     * terminate cuts the task off, must not wait for the lock the terminating thread holds while it waits
+     * for the hub (issue 13, bug 1).
+     */
+    @Test
+    void aCloseWhoseGraceRunsOutReturnsWithinTheGrace() throws Exception {
+        start(PoolConfig.ofConcurrency(1));
+        TaskHandle h = pool.applyAsync(TaskRequest.of("sleep", 30));
+        busyChildPid(h);
+        long t0 = System.nanoTime();
+        assertFalse(pool.close(Duration.ofMillis(500)), "the task outlived the grace");
+        long tookMillis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+        assertTrue(tookMillis < 1_500, "close(500 ms) took " + tookMillis + " ms");
+        assertEquals(PoolState.TERMINATE, pool.state());
+        assertInstanceOf(TaskTerminatedException.class, failure(h));
+    }
+
+    /**
+     * A soft limit that fires as the task returns must never reach the child's RESULT write: an interrupt
+     * there closes the socket, the child dies and a task that succeeded is reported lost (issue 13, bug 2).
+     * The spin task ignores interrupts and returns after its time; soft limits around that time make the
+     * timer race the return thousands of times.
+     */
+    @Test
+    void aSoftLimitRacingTheReturnNeverTurnsASuccessIntoALoss() throws Exception {
+        start(PoolConfig.ofConcurrency(2));
+        List<TaskHandle> handles = new ArrayList<>();
+        for (int i = 0; i < 4_000; i++) {
+            long softMicros = 150 + (i % 100);
+            handles.add(pool.applyAsync(TaskRequest.builder("spin").args(List.of(0.0002))
+                    .softTimeLimit(Duration.ofNanos(softMicros * 1000)).build()));
+        }
+        int lost = 0;
+        for (TaskHandle h : handles) {
+            try {
+                h.await(WAIT);
+            } catch (ExecutionException e) {
+                lost++;
+                assertFalse(e.getCause() instanceof org.celeriac.pool.api.WorkerLostException, "task " + h.taskId() + ": " + e.getCause());
+            }
+        }
+        assertEquals(0, lost, "a task that ignores its soft limit returns its value");
     }
 
     @Test

@@ -1,6 +1,8 @@
 package org.celeriac.broker.celery;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,9 +12,16 @@ import java.io.UncheckedIOException;
 public final class Json {
     /**
      * Integers stay exact (a Python int beyond 64 bits becomes a BigInteger, not a rounded double); a body
-     * with anything after its JSON value is malformed, not silently truncated.
+     * with anything after its JSON value is malformed, not silently truncated. No limit on one string's
+     * length: kombu's envelope holds the body as one base64 string (4/3 of the body), which passed Jackson's
+     * default of 20 000 000 characters for a 15 MiB body, under the documented 16 MiB; the envelope could
+     * not be read, no task id was known and the message vanished without a result. The whole message is in
+     * memory anyway once Redis returned it; the size policy is {@code max.message.bytes}, checked on the
+     * body, where the task id is known and a refusal can be reported.
      */
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build()).build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {
     }

@@ -66,6 +66,25 @@ class TaskMessageDecoderTest {
         assertNull(got.softTimeLimit());
     }
 
+    /**
+     * A body just under the documented 16 MiB limit runs, one over it gets a result that says why: neither is
+     * dropped. Base64 makes a 15 MiB body a 20 MiB string in the envelope, past Jackson's default limit of
+     * 20 000 000 characters for one string (issue 14: the message vanished and get() waited forever).
+     */
+    @Test
+    void bodiesUpToTheLimitRunAndLargerOnesAreRefusedByIdNeverDropped() throws Exception {
+        TaskMessageDecoder sixteenMiB = new TaskMessageDecoder(16 << 20);
+        TaskRequest big = TaskRequest.builder("echo").args(List.of("x".repeat(15 << 20))).build();
+        DecodedTask.Run run = assertInstanceOf(DecodedTask.Run.class, sixteenMiB.decode(KombuMessage.parse(MessageEncoder.task(big, "celery", 0))));
+        assertEquals(15 << 20, ((String) run.request().args().get(0)).length());
+
+        TaskRequest bigger = TaskRequest.builder("echo").args(List.of("x".repeat(17 << 20))).build();
+        DecodedTask.Refuse refused = assertInstanceOf(DecodedTask.Refuse.class,
+                sixteenMiB.decode(KombuMessage.parse(MessageEncoder.task(bigger, "celery", 0))));
+        assertEquals(bigger.id(), refused.taskId());
+        assertTrue(refused.error().message().contains("max.message.bytes"), refused.error().message());
+    }
+
     @Test
     void refusesPickleWithoutReadingIt() throws Exception {
         ObjectNode env = envelope();

@@ -39,7 +39,7 @@ final class FelixContainer implements AutoCloseable {
     private final List<Bundle> installed = new ArrayList<>();
 
     private FelixContainer(boolean host, Map<String, String> extra) throws Exception {
-        storage = Files.createTempDirectory("celeriac-felix-");
+        storage = Files.createTempDirectory("celeriac-it-felix-");
         Map<String, String> config = new HashMap<>(extra);
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);

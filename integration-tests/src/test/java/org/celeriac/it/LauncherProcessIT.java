@@ -96,6 +96,9 @@ class LauncherProcessIT {
             assertTrue(inFlight >= 1, "SIGTERM arrived while tasks ran: " + log);
             assertTrue(log.contains("worker stopped: " + inFlight + " task(s) finished during shutdown, 0 cut off"),
                     "every task that was running or queued finished:\n" + log);
+            try (var left = Files.newDirectoryStream(Paths.get(System.getProperty("java.io.tmpdir")), "celeriac-felix-" + p.pid() + "-*")) {
+                assertFalse(left.iterator().hasNext(), "the framework's storage is deleted when the worker stops");
+            }
         } finally {
             p.destroyForcibly();
         }
@@ -250,6 +253,14 @@ class LauncherProcessIT {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(2, p.exitValue(), output);
         assertTrue(output.contains("--concurrency must be >= 0"), output);
+
+        Process typo = new ProcessBuilder(command("--pool", "thredas", "--no-shell", "--deploy-dir", deploy.toString()))
+                .redirectErrorStream(true).start();
+        String refused = new String(typo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(typo.waitFor(90, TimeUnit.SECONDS));
+        assertEquals(2, typo.exitValue(), refused);
+        assertTrue(refused.contains("--pool 'thredas' is not an installed pool; installed: prefork, threads, green")
+                && refused.contains("did you mean 'threads'?"), refused);
 
         Process help = new ProcessBuilder(command("--help")).redirectErrorStream(true).start();
         String usage = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

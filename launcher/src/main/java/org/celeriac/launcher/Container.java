@@ -56,9 +56,7 @@ final class Container {
 
     void start() throws BundleException, IOException {
         Map<String, String> config = new HashMap<>();
-        // A cache of its own per process: several workers run from one installation (Celery's -n w1, -n w2),
-        // and nothing in it outlives a run (it is cleaned at start anyway).
-        storage = Files.createTempDirectory("celeriac-felix-");
+        storage = FrameworkStorage.create();
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put("felix.fileinstall.dir", deploy.toAbsolutePath().toString());
@@ -151,18 +149,11 @@ final class Container {
     void stop() throws BundleException, InterruptedException {
         framework.stop();
         framework.waitForStop(STOP_TIMEOUT.toMillis());
+        FrameworkStorage.delete(storage); // the signal path halts right after this: nothing else would
     }
 
     void awaitStop() throws InterruptedException {
         framework.waitForStop(0);
-        deleteStorage();
-    }
-
-    private void deleteStorage() {
-        try (Stream<Path> files = Files.walk(storage)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // a leftover temp directory is harmless
-        }
+        FrameworkStorage.delete(storage);
     }
 }

@@ -30,11 +30,9 @@ final class GogoCommands {
 
     /** Runs one command line; returns what it printed and its result, or {@code error: ...}. */
     String execute(String command) throws Exception {
-        Method execute = session.getClass().getMethod("execute", CharSequence.class);
-        execute.setAccessible(true);
         String result;
         try {
-            Object value = execute.invoke(session, command);
+            Object value = call(command);
             result = value == null ? "" : String.valueOf(value);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -43,6 +41,17 @@ final class GogoCommands {
         String printed = out.toString();
         out.reset();
         return printed + result;
+    }
+
+    /** Runs one command line and returns its result as Gogo gave it; what it printed is dropped. */
+    Object call(String command) throws Exception {
+        Method execute = session.getClass().getMethod("execute", CharSequence.class);
+        execute.setAccessible(true);
+        try {
+            return execute.invoke(session, command);
+        } finally {
+            out.reset();
+        }
     }
 
     private static ServiceReference<?> await(BundleContext context, String clazz, Duration timeout)

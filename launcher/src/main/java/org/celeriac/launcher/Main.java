@@ -105,6 +105,14 @@ public final class Main implements Callable<Integer> {
                 new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname), taskEvents, trackStarted);
         container.start();
         Shutdown.onSignals(container, interactive);
+        if (pool != null && !pool.isBlank()) {
+            String unknown = PoolChoice.unknown(pool.trim(), new GogoCommands(container.context()).call("celeriac:pools --names"));
+            if (unknown != null) {
+                System.err.println("celeriac: " + unknown);
+                container.stop();
+                return 2;
+            }
+        }
         if (!commands.isEmpty()) {
             GogoCommands gogo = new GogoCommands(container.context());
             for (String command : commands) {

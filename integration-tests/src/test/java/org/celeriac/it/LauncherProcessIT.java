@@ -2,6 +2,7 @@ package org.celeriac.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -218,6 +219,36 @@ class LauncherProcessIT {
                 p.destroyForcibly();
             }
         }
+    }
+
+    /**
+     * Ordinary OSGi task bundles run the same on every pool, prefork's child processes included: DS
+     * references (field, constructor, optional and dynamic) are injected, and component configuration from a
+     * {@code .cfg} in deploy/ applies. The worker is the shipped distribution, driven through its shell.
+     */
+    @Test
+    void referencesAndConfigurationWorkTheSameOnEveryPool() throws Exception {
+        Files.writeString(deploy.resolve("org.celeriac.examples.greeter.cfg"), "greeting = Salut\n");
+        List<String> commands = new ArrayList<>();
+        List<String> pools = List.of("threads", "green", "solo", "prefork");
+        for (String pool : pools) {
+            commands.add("celeriac:use " + pool);
+            for (String task : List.of("greet", "greet.ctor", "greet.optional")) {
+                commands.add("celeriac:result (celeriac:send " + task + " [\"Ada\"]) 30");
+            }
+            commands.add("celeriac:result (celeriac:send pid) 30");
+        }
+        String out = runHeadless(Map.of(), commands.toArray(String[]::new));
+        List<String> results = out.lines().filter(l -> l.startsWith("SUCCESS ") || l.startsWith("FAILURE ")).toList();
+        assertEquals(4 * pools.size(), results.size(), out);
+        for (int p = 0; p < pools.size(); p++) {
+            List<String> mine = results.subList(4 * p, 4 * p + 3);
+            assertEquals(List.of("SUCCESS \"Salut, Ada\"", "SUCCESS \"Salut, Ada!\"", "SUCCESS \"Salut, Ada?\""), mine,
+                    "on " + pools.get(p) + ":\n" + out);
+        }
+        long workerPid = Long.parseLong(results.get(3).substring("SUCCESS ".length()));
+        long childPid = Long.parseLong(results.get(15).substring("SUCCESS ".length()));
+        assertNotEquals(workerPid, childPid, "on prefork the tasks ran in a child process");
     }
 
     private static List<String> readLines(Path file) {

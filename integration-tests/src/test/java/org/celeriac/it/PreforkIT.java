@@ -51,6 +51,32 @@ class PreforkIT {
         }
     }
 
+    /**
+     * A task bundle installed while the worker runs on prefork reaches the children by itself (a rolling
+     * restart), and tasks sent at once are never failed as unknown by a child from before it.
+     */
+    @Test
+    void aTaskBundleInstalledWhileRunningReachesTheChildrenAndNoTaskIsFailedAsUnknown() throws Exception {
+        felix = FelixContainer.start(true);
+        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
+        @SuppressWarnings("unchecked")
+        ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
+        Worker worker = felix.context().getService(ref);
+        FelixContainer.await("the worker runs on prefork", WAIT, () -> worker.activePool().equals(Optional.of("prefork")));
+        assertEquals(5L, ((Number) worker.submit(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue(), "children are up");
+
+        felix.install(FelixContainer.extraBundle("celeriac-example-faults.jar"));
+        Path log = tmp.resolve("appended.log");
+        List<TaskHandle> handles = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            handles.add(worker.submit(TaskRequest.of("append", log.toString(), "task-" + i)));
+        }
+        for (int i = 0; i < handles.size(); i++) {
+            assertEquals("task-" + i, handles.get(i).await(WAIT), "task " + i);
+        }
+        assertEquals(300, Files.readAllLines(log).size(), "each ran once");
+    }
+
     @Test
     void theDefaultPoolRunsTasksInChildProcesses() throws Exception {
         Worker worker = boot();

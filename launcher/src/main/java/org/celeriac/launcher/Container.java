@@ -149,11 +149,22 @@ final class Container {
     void stop() throws BundleException, InterruptedException {
         framework.stop();
         framework.waitForStop(STOP_TIMEOUT.toMillis());
-        FrameworkStorage.delete(storage); // the signal path halts right after this: nothing else would
+        deleteStorage(); // the signal path halts right after this: nothing else would
     }
 
     void awaitStop() throws InterruptedException {
         framework.waitForStop(0);
-        FrameworkStorage.delete(storage);
+        deleteStorage();
+    }
+
+    /**
+     * Once, whichever of the signal path and the main thread (which exits right after) comes first; the other
+     * waits for it, so neither exits while the other is halfway through.
+     */
+    private synchronized void deleteStorage() {
+        if (storage != null) {
+            FrameworkStorage.delete(storage);
+            storage = null;
+        }
     }
 }

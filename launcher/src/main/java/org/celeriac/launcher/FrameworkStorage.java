@@ -45,7 +45,7 @@ final class FrameworkStorage {
 
     static void delete(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).toList().forEach(f -> f.toFile().delete());
         } catch (IOException | RuntimeException e) {
             // what is left is found and deleted by a later start
         }

@@ -39,11 +39,14 @@ public final class ChildMain {
     public static final String SECRET_ENV = "CELERIAC_CHILD_SECRET";
     public static final String MAX_FRAME_ENV = "CELERIAC_MAX_FRAME_BYTES";
     public static final String REPORT_RSS_ENV = "CELERIAC_REPORT_RSS";
+    /** A JSON file (in the hub's private directory) with the worker's configurations for the child's bundles. */
+    public static final String CONFIG_ENV = "CELERIAC_CHILD_CONFIG";
     private static final Frame STOP = new Frame(Frame.SHUTDOWN, 0, new byte[0]);
 
     private final SocketChannel channel;
     private final FrameCodec codec;
-    private final Map<String, Task> tasks;
+    private final ChildFramework tasks;
+    private final Path storage;
     private final String pid = Long.toString(ProcessHandle.current().pid());
     private final boolean reportRssEveryTask = "1".equals(System.getenv(REPORT_RSS_ENV));
     private final BlockingQueue<Frame> work = new LinkedBlockingQueue<>();
@@ -55,10 +58,11 @@ public final class ChildMain {
     private long done;
     private volatile boolean leaving;
 
-    private ChildMain(SocketChannel channel, FrameCodec codec, Map<String, Task> tasks) {
+    private ChildMain(SocketChannel channel, FrameCodec codec, ChildFramework tasks, Path storage) {
         this.channel = channel;
         this.codec = codec;
         this.tasks = tasks;
+        this.storage = storage;
     }
 
     public static void main(String[] args) throws Exception {
@@ -87,22 +91,39 @@ public final class ChildMain {
         hello.put("pid", ProcessHandle.current().pid());
         hello.put("index", Integer.parseInt(args[1]));
         List<String> warnings = new ArrayList<>();
-        Map<String, Task> tasks;
+        // The framework's storage: beside the hub's socket, in its private (0700) directory.
+        Path storage = Path.of(args[0]).resolveSibling("child-" + ProcessHandle.current().pid());
+        ChildFramework tasks;
         try {
             write(channel, codec, Frame.json(Frame.HELLO, 0, Json.write(hello)));
-            tasks = TaskLoader.load(jars(args, 2), warnings);
+            tasks = ChildFramework.start(storage, jars(args, 2), configurations(), warnings);
             write(channel, codec, Frame.json(Frame.WORKER_UP, 0, Json.write(Map.of("pid", ProcessHandle.current().pid(),
-                    "tasks", List.copyOf(tasks.keySet())))));
+                    "tasks", List.copyOf(tasks.taskNames()), "unavailable", tasks.unavailable()))));
         } catch (IOException e) {
             // The worker went away while this child started (e.g. it was SIGKILLed): leave quietly, as below.
             Runtime.getRuntime().halt(0);
             return;
         }
         warnings.forEach(w -> System.err.println("celeriac child " + ProcessHandle.current().pid() + ": " + w));
-        ChildMain child = new ChildMain(channel, codec, tasks);
+        ChildMain child = new ChildMain(channel, codec, tasks, storage);
         Thread runner = new Thread(child::runTasks, "celeriac-child-task");
         runner.start();
         child.readFrames();
+    }
+
+    /** The worker's configurations for this child's bundles (see {@link #CONFIG_ENV}), or none. */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> configurations() throws IOException {
+        String file = System.getenv(CONFIG_ENV);
+        if (file == null || !Files.isRegularFile(Path.of(file))) {
+            return List.of();
+        }
+        try {
+            Object all = Json.readObject(new Frame(Frame.HELLO, 0, Files.readAllBytes(Path.of(file)))).get("configurations");
+            return all instanceof List<?> list ? (List<Map<String, Object>>) list : List.of();
+        } catch (ProtocolException e) {
+            throw new IOException("unreadable configurations " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static List<Path> jars(String[] args, int from) {
@@ -139,6 +160,7 @@ public final class ChildMain {
                 Frame f = work.take();
                 if (f == STOP) {
                     leaving = true;
+                    tasks.stop(storage); // components deactivate, as in the worker when a bundle stops
                     channel.close();
                     Runtime.getRuntime().halt(0);
                 }
@@ -175,10 +197,14 @@ public final class ChildMain {
             return failure(ProtocolException.class.getName(), e.getMessage(), "");
         }
         String name = String.valueOf(msg.get("name"));
-        Task task = tasks.get(name);
+        Task task = tasks.task(name);
+        if (task == null && tasks.unavailable().containsKey(name)) {
+            return failure("org.celeriac.pool.api.UnknownTaskException", "task '" + name + "' cannot run in a prefork child: "
+                    + tasks.unavailable().get(name) + "; run it on threads, green or solo", "");
+        }
         if (task == null) {
             return failure("org.celeriac.pool.api.UnknownTaskException", "unknown task '" + name + "' in child " + pid
-                    + "; loaded tasks: " + tasks.keySet(), "");
+                    + "; loaded tasks: " + tasks.taskNames(), "");
         }
         ChildContext ctx;
         try {
@@ -246,10 +272,11 @@ public final class ChildMain {
         }
     }
 
-    /** Loads the tasks and exercises the protocol once, so that a class-data/AOT cache recorded now covers them. */
+    /** Boots the framework with the bundles and exercises the protocol once, so that a class-data/AOT cache recorded now covers them. */
     private static void train(List<Path> jars) throws Exception {
         List<String> warnings = new ArrayList<>();
-        Map<String, Task> tasks = TaskLoader.load(jars, warnings);
+        Path storage = Files.createTempDirectory("celeriac-train-");
+        ChildFramework tasks = ChildFramework.start(storage, jars, List.of(), warnings);
         FrameCodec codec = new FrameCodec(1 << 20);
         ByteBuffer b = codec.encode(Frame.json(Frame.TASK, 1, Json.write(Map.of("id", "t", "name", "x", "args", List.of(1, "a"),
                 "kwargs", Map.of("k", 1.5)))));
@@ -259,6 +286,7 @@ public final class ChildMain {
         TaskRequest.builder("x").args(List.of(1)).build();
         Json.write(failure("x", "y", trace(new IllegalStateException("train"))));
         rss();
-        System.out.println("trained with " + tasks.size() + " task names");
+        System.out.println("trained with " + tasks.taskNames().size() + " task names");
+        tasks.stop(storage);
     }
 }

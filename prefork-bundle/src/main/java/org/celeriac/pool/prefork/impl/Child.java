@@ -39,6 +39,8 @@ final class Child {
     boolean retireWhenIdle;
     /** A warm spare: started and kept idle, never given work, promoted the moment a child is lost or retired. */
     boolean spare;
+    /** The hub's task-set generation when this child was spawned: older children may lack newer tasks. */
+    long generation;
     boolean gone;
     /** When its connection closed (System.nanoTime), or 0: it should exit within a grace period. */
     long eofNanos;

@@ -2,14 +2,17 @@ package org.celeriac.pool.prefork.impl;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
- * What a child JVM runs: its class path (the prefork bundle for the child's main class and protocol, the
- * API, Jackson, and the task bundles with what they import) and which of those jars hold tasks.
+ * What a child JVM runs: its class path (the framework, SCR, Config Admin, the APIs, Jackson and this
+ * bundle), the bundles it installs (the task bundles and what they need), and the worker's configurations
+ * for them (Config Admin's, as JSON values).
  */
-record ChildClasspath(List<Path> classpath, List<Path> taskJars) {
+record ChildClasspath(List<Path> classpath, List<Path> bundles, List<Map<String, Object>> configurations) {
     ChildClasspath {
         classpath = List.copyOf(classpath);
-        taskJars = List.copyOf(taskJars);
+        bundles = List.copyOf(bundles);
+        configurations = List.copyOf(configurations);
     }
 }

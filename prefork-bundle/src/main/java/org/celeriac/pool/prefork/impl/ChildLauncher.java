@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.celeriac.pool.prefork.child.ChildMain;
+import org.celeriac.pool.prefork.protocol.Json;
 
 /**
  * Starts child JVMs: the same JDK as the worker, a small heap, serial GC, exit on OutOfMemoryError, and a
@@ -61,7 +62,7 @@ final class ChildLauncher {
         cmd.addAll(options.childJvmArgs());
         cmd.addAll(List.of("-cp", cp.classpath().stream().map(Path::toString).collect(Collectors.joining(":")),
                 ChildMain.class.getName(), socket.toString(), Integer.toString(child.index)));
-        cp.taskJars().forEach(j -> cmd.add(j.toString()));
+        cp.bundles().forEach(j -> cmd.add(j.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         Map<String, String> env = pb.environment();
@@ -70,7 +71,23 @@ final class ChildLauncher {
         if (options.reportRssEveryTask()) {
             env.put(ChildMain.REPORT_RSS_ENV, "1");
         }
+        if (!cp.configurations().isEmpty()) {
+            env.put(ChildMain.CONFIG_ENV, writeConfigurations(cp, socket.resolveSibling("child-configurations.json")).toString());
+        }
         return pb.start();
+    }
+
+    /**
+     * The worker's configurations for the child, in the hub's private directory, readable by this user only
+     * (they may hold passwords); rewritten for every child, so a changed configuration reaches new children.
+     */
+    private static Path writeConfigurations(ChildClasspath cp, Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + "." + Thread.currentThread().threadId());
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, Json.write(Map.of("configurations", cp.configurations())));
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return file;
     }
 
     /**
@@ -109,7 +126,7 @@ final class ChildLauncher {
                         Runtime.version().feature() >= 25 ? "-XX:AOTCacheOutput=" + tmp : "-XX:ArchiveClassesAtExit=" + tmp,
                         "-cp", cp.classpath().stream().map(Path::toString).collect(Collectors.joining(":")),
                         ChildMain.class.getName(), "--train"));
-                cp.taskJars().forEach(j -> cmd.add(j.toString()));
+                cp.bundles().forEach(j -> cmd.add(j.toString()));
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 if (p.waitFor() == 0 && Files.isRegularFile(tmp)) {
                     Files.move(tmp, cache, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -64,11 +64,18 @@ final class Hub {
     private static final long EOF_EXIT_GRACE = Duration.ofSeconds(2).toNanos();
     private static final long SHUTDOWN_GRACE = Duration.ofSeconds(5).toNanos();
     private static final long EARLY_DEATH = Duration.ofSeconds(2).toNanos();
+    private static final Duration TASK_SET_SETTLE = Duration.ofMillis(300);
+    private static final String UNKNOWN_TASK = org.celeriac.pool.api.UnknownTaskException.class.getName();
 
     private final PreforkPool pool;
     private final PoolConfig config;
     private final PreforkOptions options;
     private final ChildLauncher launcher;
+    private Map<?, ?> lastUnavailable = Map.of(); // hub thread only
+    /** Bumped when the worker's task services change; children of an older generation may lack a task. Hub thread only. */
+    private long taskSetGeneration;
+    /** When to roll the children over to the changed task set (a burst of changes rolls them once). Hub thread only. */
+    private long restartAtNanos;
     private final Path dir;
     private final Path socket;
     private final Selector selector;
@@ -219,6 +226,10 @@ final class Hub {
                     queue.add(j);
                 }
                 long now = System.nanoTime();
+                if (restartAtNanos != 0 && now >= restartAtNanos && !closing) {
+                    restartAtNanos = 0;
+                    restart();
+                }
                 checkDeadlines(now);
                 dispatch();
                 flushAll();
@@ -233,7 +244,7 @@ final class Hub {
     }
 
     private long timeoutMillis(long now) {
-        long next = Long.MAX_VALUE;
+        long next = restartAtNanos != 0 ? restartAtNanos : Long.MAX_VALUE;
         for (Child c : children) {
             if (c.state != Child.State.UP && c.state != Child.State.RETIRING) {
                 next = Math.min(next, c.spawnNanos + options.procAliveTimeout().toNanos());
@@ -338,9 +349,27 @@ final class Hub {
 
     private void onFrame(Child c, Frame f) throws ProtocolException {
         switch (f.type()) {
-            case Frame.WORKER_UP -> up(c);
+            case Frame.WORKER_UP -> {
+                up(c);
+                reportUnavailable(Json.readObject(f).get("unavailable"));
+            }
             case Frame.RESULT -> result(c, f);
             default -> throw new ProtocolException("unexpected frame type " + f.type() + " from a child");
+        }
+    }
+
+    /**
+     * Task components a child could not activate (a reference only the worker's process can satisfy, a
+     * missing configuration): one WARNING when the set changes, not one per child start. Sending such a task
+     * to prefork fails at once with the same reason (the child answers it).
+     */
+    private void reportUnavailable(Object unavailable) {
+        assertInHub();
+        if (unavailable instanceof Map<?, ?> m && !m.isEmpty() && !m.equals(lastUnavailable)) {
+            lastUnavailable = m;
+            StringBuilder why = new StringBuilder();
+            m.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
+            LOG.log(Level.WARNING, "task(s) " + m.keySet() + " cannot run in prefork children (other pools run them): " + why);
         }
     }
 
@@ -374,6 +403,12 @@ final class Hub {
         }
         if (Boolean.TRUE.equals(msg.get("ok"))) {
             job.handle.succeed(msg.get("value"));
+        } else if (UNKNOWN_TASK.equals(msg.get("type")) && c.generation < taskSetGeneration) {
+            // A child from before the worker's tasks changed does not know a task the worker knows: never
+            // fail it as unknown; run it on a newer child, and take no more work to this one.
+            queue.addFirst(job);
+            retire(c);
+            ensureTarget(System.nanoTime());
         } else {
             job.handle.fail(remoteError(msg));
         }
@@ -533,6 +568,7 @@ final class Hub {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         Child c = new Child(nextIndex++, HexFormat.of().formatHex(secret), spare);
+        c.generation = taskSetGeneration; // before its bundles are computed (on the spawner thread)
         children.add(c);
         spawner.execute(() -> {
             try {
@@ -558,7 +594,7 @@ final class Hub {
     }
 
     private void spawnFailed(Child c, Exception e) {
-        LOG.log(Level.ERROR, "could not start a prefork child: " + e.getMessage());
+        LOG.log(Level.ERROR, "could not start a prefork child: " + e, e);
         c.gone = true;
         children.remove(c);
         backOff(true);
@@ -745,6 +781,18 @@ final class Hub {
         ensureTarget(System.nanoTime());
     }
 
+    /**
+     * The worker's task services changed (a task bundle installed, updated, stopped): children started from
+     * now on get the new task set, and the older ones are rolled over shortly, once a burst of changes (a
+     * bundle registers its tasks one by one) has settled. Until then a task an older child does not know goes
+     * to a newer one (see {@link #result}).
+     */
+    void taskSetChanged() {
+        assertInHub();
+        taskSetGeneration++;
+        restartAtNanos = System.nanoTime() + TASK_SET_SETTLE.toNanos();
+    }
+
     /** Rolling restart: every child finishes its task and leaves; fresh ones take its place as it goes. */
     void restart() {
         assertInHub();
@@ -850,7 +898,9 @@ final class Hub {
             selector.close();
             server.close();
             Files.deleteIfExists(socket);
-            Files.deleteIfExists(dir);
+            try (var files = Files.walk(dir)) { // children's framework storage and configurations too
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "could not remove the prefork socket " + socket + ": " + e.getMessage());
         }

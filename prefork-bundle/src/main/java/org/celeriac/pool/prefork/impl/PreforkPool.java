@@ -30,6 +30,9 @@ import org.celeriac.pool.spi.AbstractPool;
 import org.celeriac.pool.spi.PoolEnvironment;
 import org.celeriac.pool.spi.PoolTaskHandle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -53,26 +56,31 @@ public final class PreforkPool extends AbstractPool {
     private final long instance = INSTANCES.incrementAndGet();
     private final AtomicLong jobNumbers = new AtomicLong();
     private volatile Hub hub;
+    /** The worker's framework (null outside OSGi), watched for task services coming and going. */
+    private final BundleContext context;
+    private ServiceListener taskSetWatcher;
     private PreforkOptions options;
     private FrameCodec encoder;
 
     @Activate
     public PreforkPool(@Reference PoolEnvironment env, BundleContext context) {
-        this(env, new BundleClasspath(context));
+        this(env, new BundleClasspath(context), context);
     }
 
-    private PreforkPool(PoolEnvironment env, Supplier<ChildClasspath> classpath) {
+    private PreforkPool(PoolEnvironment env, Supplier<ChildClasspath> classpath, BundleContext context) {
         super("prefork", env);
         this.classpath = classpath;
+        this.context = context;
     }
 
     /**
      * A prefork pool outside OSGi (tests, benchmarks): children run with {@code classpath}, which must hold
-     * this bundle, the API bundle and Jackson, and load the tasks of {@code taskJars}.
+     * this bundle, the API bundle, Jackson, the Felix framework, SCR, Config Admin and the OSGi APIs SCR
+     * needs, and install the bundles {@code taskJars}.
      */
     public static PreforkPool standalone(PoolEnvironment env, List<Path> classpath, List<Path> taskJars) {
-        ChildClasspath cp = new ChildClasspath(classpath, taskJars);
-        return new PreforkPool(env, () -> cp);
+        ChildClasspath cp = new ChildClasspath(classpath, taskJars, List.of());
+        return new PreforkPool(env, () -> cp, null);
     }
 
 
@@ -107,6 +115,15 @@ public final class PreforkPool extends AbstractPool {
             throw new UncheckedIOException("could not open the prefork socket: " + e.getMessage(), e);
         }
         hub = h;
+        if (context != null) {
+            // A task bundle installed, updated or stopped in the worker reaches the children by itself.
+            taskSetWatcher = event -> h.execute(h::taskSetChanged);
+            try {
+                context.addServiceListener(taskSetWatcher, "(" + Constants.OBJECTCLASS + "=" + Task.class.getName() + ")");
+            } catch (InvalidSyntaxException e) {
+                throw new AssertionError(e);
+            }
+        }
         CompletableFuture<Integer> allUp = h.start(n);
         Duration wait = options.procAliveTimeout().multipliedBy(2).plusSeconds(2);
         try {
@@ -172,6 +189,17 @@ public final class PreforkPool extends AbstractPool {
     @Override
     protected void onTerminate() {
         hub.terminate();
+    }
+
+    @Override
+    protected void onTerminated() {
+        if (taskSetWatcher != null) {
+            try {
+                context.removeServiceListener(taskSetWatcher);
+            } catch (IllegalStateException frameworkGone) {
+                // the listener went with the bundle
+            }
+        }
     }
 
     void publishEvent(String topic, Map<String, Object> props) {

@@ -77,6 +77,42 @@ class PreforkIT {
         assertEquals(300, Files.readAllLines(log).size(), "each ran once");
     }
 
+    /**
+     * A task bundle updated to new code while its tasks run on prefork: every task completes once, and
+     * tasks sent after the update run the new code (no child from before the update gets them).
+     */
+    @Test
+    void aTaskBundleUpdatedWhileItsTasksRunRunsTheNewCodeAndLosesNothing() throws Exception {
+        felix = FelixContainer.start(true);
+        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
+        @SuppressWarnings("unchecked")
+        ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
+        Worker worker = felix.context().getService(ref);
+        FelixContainer.await("the worker runs on prefork", WAIT, () -> worker.activePool().equals(Optional.of("prefork")));
+        Path jar = tmp.resolve("versioned.jar");
+        VersionedTaskBundle.write(jar, "v1", tmp);
+        org.osgi.framework.Bundle bundle = felix.install(jar);
+        assertEquals("v1", worker.submit(TaskRequest.of(VersionedTaskBundle.TASK)).await(WAIT));
+
+        List<TaskHandle> before = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            before.add(worker.submit(TaskRequest.of(VersionedTaskBundle.TASK)));
+        }
+        VersionedTaskBundle.write(jar, "v2", tmp); // the jar replaced in place, as in deploy/
+        bundle.update();
+        List<TaskHandle> after = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            after.add(worker.submit(TaskRequest.of(VersionedTaskBundle.TASK)));
+        }
+        for (TaskHandle h : before) {
+            Object v = h.await(WAIT);
+            assertTrue(v.equals("v1") || v.equals("v2"), "sent before the update: " + v);
+        }
+        for (TaskHandle h : after) {
+            assertEquals("v2", h.await(WAIT), "sent after the update");
+        }
+    }
+
     @Test
     void theDefaultPoolRunsTasksInChildProcesses() throws Exception {
         Worker worker = boot();

@@ -491,7 +491,9 @@ final class Hub {
     private Child pickChild() {
         Child best = null;
         for (Child c : children) {
-            if (c.acceptsWork(options.prefetch())) {
+            // A child from before the worker's tasks changed may run an old version of a task: none of them
+            // gets new work; the roll-over replaces them once the change has settled.
+            if (c.acceptsWork(options.prefetch()) && c.generation == taskSetGeneration) {
                 if (c.outstanding.isEmpty()) {
                     return c;
                 }
@@ -783,9 +785,10 @@ final class Hub {
 
     /**
      * The worker's task services changed (a task bundle installed, updated, stopped): children started from
-     * now on get the new task set, and the older ones are rolled over shortly, once a burst of changes (a
-     * bundle registers its tasks one by one) has settled. Until then a task an older child does not know goes
-     * to a newer one (see {@link #result}).
+     * now on get the new task set; the older ones take no new work (they may run an old version of a task)
+     * and are rolled over shortly, once a burst of changes (a bundle registers its tasks one by one) has
+     * settled; tasks wait meanwhile. A task an older child had already been sent and does not know goes to a
+     * newer child (see {@link #result}).
      */
     void taskSetChanged() {
         assertInHub();

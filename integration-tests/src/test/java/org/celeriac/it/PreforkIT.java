@@ -113,6 +113,41 @@ class PreforkIT {
         }
     }
 
+    /**
+     * A task that needs what only the worker's process has (here the Worker service itself) runs on threads,
+     * and on prefork fails at once with the reason, never with a NullPointerException from a child.
+     */
+    @Test
+    void aTaskAChildCannotHaveFailsAtOnceWithTheReason() throws Exception {
+        felix = FelixContainer.start(true);
+        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
+        @SuppressWarnings("unchecked")
+        ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
+        Worker worker = felix.context().getService(ref);
+        FelixContainer.await("the worker runs on prefork", WAIT, () -> worker.activePool().equals(Optional.of("prefork")));
+        Path jar = tmp.resolve("needsworker.jar");
+        VersionedTaskBundle.writeNeedingTheWorker(jar, tmp);
+        felix.install(jar);
+        worker.use("threads", 0);
+        assertEquals("threads", worker.submit(TaskRequest.of("needs.worker")).await(WAIT));
+        worker.use("prefork", 0);
+        FelixContainer.await("a child of the current task set reported what it cannot run", WAIT, () -> {
+            try {
+                worker.submit(TaskRequest.of("needs.worker")).await(WAIT);
+                return false;
+            } catch (ExecutionException e) {
+                return String.valueOf(e.getCause().getMessage()).contains("cannot run in a prefork child");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> worker.submit(TaskRequest.of("needs.worker")).await(WAIT));
+        assertTrue(e.getCause().getMessage().contains("cannot run in a prefork child")
+                && e.getCause().getMessage().contains("run it on threads, green or solo"), e.getCause().getMessage());
+        assertEquals(5L, ((Number) worker.submit(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue(), "other tasks run");
+    }
+
     @Test
     void theDefaultPoolRunsTasksInChildProcesses() throws Exception {
         Worker worker = boot();

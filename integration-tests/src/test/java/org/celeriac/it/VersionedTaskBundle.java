@@ -13,9 +13,10 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
 /**
- * A task bundle built by the test, in two versions of its code: task {@code version} returns the version
- * string. Compiled with the JDK's compiler against the Celeriac API, with a hand-written DS descriptor, so a
- * test can update a bundle in place to new code, as FileInstall does when a jar in deploy/ is replaced.
+ * Task bundles built by the test: compiled with the JDK's compiler against the Celeriac API, with a
+ * hand-written DS descriptor. One comes in two versions of its code (task {@code version} returns its
+ * version), so a test can update a bundle in place to new code, as FileInstall does when a jar in deploy/
+ * is replaced; another references a service only the worker's own process has.
  */
 final class VersionedTaskBundle {
     static final String TASK = "version";
@@ -25,9 +26,7 @@ final class VersionedTaskBundle {
 
     /** Writes (or overwrites) {@code jar} with the bundle whose task returns {@code version}. */
     static void write(Path jar, String version, Path work) throws Exception {
-        Path src = Files.createDirectories(work.resolve("src-" + version + "/itversioned"));
-        Path classes = Files.createDirectories(work.resolve("classes-" + version));
-        Files.writeString(src.resolve("VersionTask.java"), """
+        write(jar, "it.versioned", "1.0.0." + version, "itversioned.VersionTask", """
                 package itversioned;
                 public final class VersionTask implements org.celeriac.pool.api.Task {
                     @Override
@@ -36,30 +35,60 @@ final class VersionedTaskBundle {
                         return "%s";
                     }
                 }
-                """.formatted(version));
+                """.formatted(version), TASK, "", "org.celeriac.pool.api;version=\"[1.1,2)\"", work);
+    }
+
+    /**
+     * A task bundle whose task ({@code needs.worker}) references the worker's own {@code Worker} service,
+     * which only the worker's process has: it runs on threads, and a prefork child cannot have it.
+     */
+    static void writeNeedingTheWorker(Path jar, Path work) throws Exception {
+        write(jar, "it.needsworker", "1.0.0", "itneedsworker.PoolTask", """
+                package itneedsworker;
+                public final class PoolTask implements org.celeriac.pool.api.Task {
+                    private org.celeriac.worker.api.Worker worker;
+                    @Override
+                    public Object call(org.celeriac.pool.api.TaskContext ctx, java.util.List<Object> args,
+                                       java.util.Map<String, Object> kwargs) {
+                        return worker.activePool().orElse("none");
+                    }
+                }
+                """, "needs.worker", "<reference name=\"worker\" interface=\"org.celeriac.worker.api.Worker\" field=\"worker\"/>",
+                "org.celeriac.pool.api;version=\"[1.1,2)\",org.celeriac.worker.api;version=\"[1.2,2)\"", work);
+    }
+
+    private static void write(Path jar, String bsn, String version, String className, String source, String taskName,
+                              String references, String imports, Path work) throws Exception {
+        String simple = className.substring(className.lastIndexOf('.') + 1);
+        String pkg = className.substring(0, className.lastIndexOf('.'));
+        Path src = Files.createDirectories(work.resolve("src-" + bsn + "-" + version).resolve(pkg.replace('.', '/')));
+        Path classes = Files.createDirectories(work.resolve("classes-" + bsn + "-" + version));
+        Files.writeString(src.resolve(simple + ".java"), source);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         int rc = javac.run(null, null, null, "--release", "21", "-d", classes.toString(),
-                "-cp", System.getProperty("java.class.path"), src.resolve("VersionTask.java").toString());
-        assertTrue(rc == 0, "the versioned task compiles");
+                "-cp", System.getProperty("java.class.path"), src.resolve(simple + ".java").toString());
+        assertTrue(rc == 0, "the test's task bundle compiles");
         Manifest mf = new Manifest();
         Attributes a = mf.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         a.putValue("Bundle-ManifestVersion", "2");
-        a.putValue("Bundle-SymbolicName", "it.versioned");
-        a.putValue("Bundle-Version", "1.0.0." + version);
-        a.putValue("Import-Package", "org.celeriac.pool.api;version=\"[1.1,2)\"");
-        a.putValue("Service-Component", "OSGI-INF/version.xml");
+        a.putValue("Bundle-SymbolicName", bsn);
+        a.putValue("Bundle-Version", version);
+        a.putValue("Import-Package", imports);
+        a.putValue("Service-Component", "OSGI-INF/component.xml");
         Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp), mf)) {
-            add(out, "itversioned/VersionTask.class", Files.readAllBytes(classes.resolve("itversioned/VersionTask.class")));
-            add(out, "OSGI-INF/version.xml", """
+            String path = className.replace('.', '/') + ".class";
+            add(out, path, Files.readAllBytes(classes.resolve(path)));
+            add(out, "OSGI-INF/component.xml", ("""
                     <?xml version="1.0" encoding="UTF-8"?>
-                    <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="itversioned.VersionTask">
-                      <implementation class="itversioned.VersionTask"/>
+                    <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="%s">
+                      <implementation class="%s"/>
                       <service><provide interface="org.celeriac.pool.api.Task"/></service>
-                      <property name="task.name" type="String" value="version"/>
+                      <property name="task.name" type="String" value="%s"/>
+                      %s
                     </scr:component>
-                    """.getBytes(StandardCharsets.UTF_8));
+                    """).formatted(className, className, taskName, references).getBytes(StandardCharsets.UTF_8));
         }
         Files.move(tmp, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }

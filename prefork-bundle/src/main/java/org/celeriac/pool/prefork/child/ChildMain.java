@@ -97,14 +97,14 @@ public final class ChildMain {
         try {
             write(channel, codec, Frame.json(Frame.HELLO, 0, Json.write(hello)));
             tasks = ChildFramework.start(storage, jars(args, 2), configurations(), warnings);
+            // What went wrong while loading goes to the worker, which says it once, not once per child.
             write(channel, codec, Frame.json(Frame.WORKER_UP, 0, Json.write(Map.of("pid", ProcessHandle.current().pid(),
-                    "tasks", List.copyOf(tasks.taskNames()), "unavailable", tasks.unavailable()))));
+                    "tasks", List.copyOf(tasks.taskNames()), "unavailable", tasks.unavailable(), "warnings", warnings))));
         } catch (IOException e) {
             // The worker went away while this child started (e.g. it was SIGKILLed): leave quietly, as below.
             Runtime.getRuntime().halt(0);
             return;
         }
-        warnings.forEach(w -> System.err.println("celeriac child " + ProcessHandle.current().pid() + ": " + w));
         ChildMain child = new ChildMain(channel, codec, tasks, storage);
         Thread runner = new Thread(child::runTasks, "celeriac-child-task");
         runner.start();

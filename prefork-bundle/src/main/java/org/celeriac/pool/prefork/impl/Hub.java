@@ -351,7 +351,7 @@ final class Hub {
         switch (f.type()) {
             case Frame.WORKER_UP -> {
                 up(c);
-                reportUnavailable(Json.readObject(f).get("unavailable"));
+                reportUnavailable(c, Json.readObject(f));
             }
             case Frame.RESULT -> result(c, f);
             default -> throw new ProtocolException("unexpected frame type " + f.type() + " from a child");
@@ -359,18 +359,38 @@ final class Hub {
     }
 
     /**
-     * Task components a child could not activate (a reference only the worker's process can satisfy, a
-     * missing configuration): one WARNING when the set changes, not one per child start. Sending such a task
-     * to prefork fails at once with the same reason (the child answers it).
+     * The worker's tasks a child cannot run: task components SCR could not activate there (a reference only
+     * the worker's process can satisfy, a configuration it lacks), and tasks whose bundle did not even start
+     * in the child. One WARNING when the set changes, not one per child start; the pool refuses such a task
+     * at once with the reason instead of sending it to a child.
      */
-    private void reportUnavailable(Object unavailable) {
+    private void reportUnavailable(Child c, Map<String, Object> up) {
         assertInHub();
-        if (unavailable instanceof Map<?, ?> m && !m.isEmpty() && !m.equals(lastUnavailable)) {
-            lastUnavailable = m;
-            StringBuilder why = new StringBuilder();
-            m.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
-            LOG.log(Level.WARNING, "task(s) " + m.keySet() + " cannot run in prefork children (other pools run them): " + why);
+        if (c.generation != taskSetGeneration) {
+            return; // a child from before the last change of the task set says nothing about the current one
         }
+        Map<String, String> unavailable = new java.util.TreeMap<>();
+        if (up.get("unavailable") instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> unavailable.put(String.valueOf(k), String.valueOf(v)));
+        }
+        List<?> warnings = up.get("warnings") instanceof List<?> w ? w : List.of();
+        Object childTasks = up.get("tasks");
+        for (String name : pool.workerTaskNames()) {
+            if (childTasks instanceof List<?> known && !known.contains(name) && !unavailable.containsKey(name)) {
+                unavailable.put(name, "its bundle could not be resolved or started in a child (it needs a package or"
+                        + " service only the worker's own bundles provide)");
+            }
+        }
+        pool.unavailableInChildren(unavailable);
+        Map<String, Object> report = Map.of("unavailable", unavailable, "warnings", warnings);
+        if (!report.equals(lastUnavailable) && (!unavailable.isEmpty() || !warnings.isEmpty())) {
+            StringBuilder why = new StringBuilder();
+            unavailable.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
+            LOG.log(Level.WARNING, (unavailable.isEmpty() ? "prefork children" : "task(s) " + unavailable.keySet()
+                    + " cannot run in prefork children (other pools run them): " + why)
+                    + (warnings.isEmpty() ? "" : "; the child said: " + warnings));
+        }
+        lastUnavailable = report;
     }
 
     private void up(Child c) {
@@ -794,6 +814,7 @@ final class Hub {
         assertInHub();
         taskSetGeneration++;
         restartAtNanos = System.nanoTime() + TASK_SET_SETTLE.toNanos();
+        pool.unavailableInChildren(Map.of()); // the next child of the new task set says what it cannot run
     }
 
     /** Rolling restart: every child finishes its task and leaves; fresh ones take its place as it goes. */

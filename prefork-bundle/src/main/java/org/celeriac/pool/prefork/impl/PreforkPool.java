@@ -20,6 +20,7 @@ import org.celeriac.pool.api.PoolCapability;
 import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.PoolState;
 import org.celeriac.pool.api.PoolStats;
+import org.celeriac.pool.api.RemoteTaskException;
 import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskRejectedException;
 import org.celeriac.pool.api.TaskRequest;
@@ -59,6 +60,8 @@ public final class PreforkPool extends AbstractPool {
     /** The worker's framework (null outside OSGi), watched for task services coming and going. */
     private final BundleContext context;
     private ServiceListener taskSetWatcher;
+    /** Task name → why a child cannot run it, as the latest child of the current task set reported. */
+    private volatile Map<String, String> unavailableInChildren = Map.of();
     private PreforkOptions options;
     private FrameCodec encoder;
 
@@ -141,9 +144,24 @@ public final class PreforkPool extends AbstractPool {
         }
     }
 
+    /** The tasks the worker knows now (the hub compares them with what a child has). */
+    java.util.Set<String> workerTaskNames() {
+        return environment().tasks().names();
+    }
+
+    void unavailableInChildren(Map<String, String> unavailable) {
+        unavailableInChildren = Map.copyOf(unavailable);
+    }
+
     @Override
     protected void onApply(PoolTaskHandle handle, Task task) {
         TaskRequest r = handle.request();
+        String unavailable = unavailableInChildren.get(r.name());
+        if (unavailable != null) {
+            handle.fail(new RemoteTaskException(org.celeriac.pool.api.UnknownTaskException.class.getName(), "task '" + r.name()
+                    + "' cannot run in a prefork child: " + unavailable + "; run it on threads, green or solo", ""));
+            return;
+        }
         Duration soft = r.softTimeLimit() != null ? r.softTimeLimit() : config().softTimeLimit();
         Duration hard = r.timeLimit() != null ? r.timeLimit() : config().timeLimit();
         Map<String, Object> msg = new LinkedHashMap<>();

@@ -44,6 +44,17 @@ class PreforkIT {
         return worker;
     }
 
+    /** The worker on prefork with the shipped bundles only: the tests install their own task bundles. */
+    private Worker bootWithoutTheFaultTasks() throws Exception {
+        felix = FelixContainer.start(true);
+        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
+        @SuppressWarnings("unchecked")
+        ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
+        Worker worker = felix.context().getService(ref);
+        FelixContainer.await("the worker runs on prefork", WAIT, () -> worker.activePool().equals(Optional.of("prefork")));
+        return worker;
+    }
+
     @AfterEach
     void shutdown() throws Exception {
         if (felix != null) {
@@ -57,12 +68,7 @@ class PreforkIT {
      */
     @Test
     void aTaskBundleInstalledWhileRunningReachesTheChildrenAndNoTaskIsFailedAsUnknown() throws Exception {
-        felix = FelixContainer.start(true);
-        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
-        @SuppressWarnings("unchecked")
-        ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
-        Worker worker = felix.context().getService(ref);
-        FelixContainer.await("the worker runs on prefork", WAIT, () -> worker.activePool().equals(Optional.of("prefork")));
+        Worker worker = bootWithoutTheFaultTasks();
         assertEquals(5L, ((Number) worker.submit(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue(), "children are up");
 
         felix.install(FelixContainer.extraBundle("celeriac-example-faults.jar"));
@@ -83,12 +89,7 @@ class PreforkIT {
      */
     @Test
     void aTaskBundleUpdatedWhileItsTasksRunRunsTheNewCodeAndLosesNothing() throws Exception {
-        felix = FelixContainer.start(true);
-        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
-        @SuppressWarnings("unchecked")
-        ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
-        Worker worker = felix.context().getService(ref);
-        FelixContainer.await("the worker runs on prefork", WAIT, () -> worker.activePool().equals(Optional.of("prefork")));
+        Worker worker = bootWithoutTheFaultTasks();
         Path jar = tmp.resolve("versioned.jar");
         VersionedTaskBundle.write(jar, "v1", tmp);
         org.osgi.framework.Bundle bundle = felix.install(jar);
@@ -119,12 +120,7 @@ class PreforkIT {
      */
     @Test
     void aTaskAChildCannotHaveFailsAtOnceWithTheReason() throws Exception {
-        felix = FelixContainer.start(true);
-        felix.install(FelixContainer.extraBundle("celeriac-prefork.jar"));
-        @SuppressWarnings("unchecked")
-        ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
-        Worker worker = felix.context().getService(ref);
-        FelixContainer.await("the worker runs on prefork", WAIT, () -> worker.activePool().equals(Optional.of("prefork")));
+        Worker worker = bootWithoutTheFaultTasks();
         Path jar = tmp.resolve("needsworker.jar");
         VersionedTaskBundle.writeNeedingTheWorker(jar, tmp);
         felix.install(jar);

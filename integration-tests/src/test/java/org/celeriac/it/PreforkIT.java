@@ -141,6 +141,13 @@ class PreforkIT {
                 () -> worker.submit(TaskRequest.of("needs.worker")).await(WAIT));
         assertTrue(e.getCause().getMessage().contains("cannot run in a prefork child")
                 && e.getCause().getMessage().contains("run it on threads, green or solo"), e.getCause().getMessage());
+        assertTrue(worker.unavailableTasks().getOrDefault("needs.worker", "").contains("could not be resolved or started in a child"),
+                worker.unavailableTasks().toString());
+        try (GogoSession shell = new GogoSession(felix.context())) {
+            String registered = shell.execute("celeriac:registered");
+            assertTrue(registered.lines().anyMatch(l -> l.startsWith("needs.worker") && l.contains("NOT ON prefork:")), registered);
+            assertTrue(registered.lines().anyMatch(l -> l.startsWith("add ") && !l.contains("NOT ON")), registered);
+        }
         assertEquals(5L, ((Number) worker.submit(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue(), "other tasks run");
     }
 

@@ -230,14 +230,17 @@ public final class WorkerCommands {
     }
 
     /** {@code celeriac:registered}: the task names {@code send} accepts, with the bundle of each (Celery's {@code inspect registered}). */
-    @Descriptor("list the registered task names (what send accepts) and the bundle of each")
+    @Descriptor("list the registered task names (what send accepts), the bundle of each, and those the active pool cannot run, with why")
     public Object registered(@Descriptor("only the names, one per line (what Tab completes after celeriac:send)")
                              @Parameter(names = {"-n", "--names"}, presentValue = "true", absentValue = "false") boolean namesOnly) {
         if (namesOnly) {
             return List.copyOf(taskNames().keySet());
         }
+        Map<String, String> unavailable = worker.unavailableTasks();
+        String pool = worker.activePool().orElse("?");
         StringBuilder out = new StringBuilder();
-        taskNames().forEach((name, bundle) -> out.append(String.format("%-32s %s%n", name, bundle)));
+        taskNames().forEach((name, bundle) -> out.append(String.format("%-32s %s%s%n", name, bundle,
+                unavailable.containsKey(name) ? "  NOT ON " + pool + ": " + unavailable.get(name) : "")));
         return out.toString();
     }
 

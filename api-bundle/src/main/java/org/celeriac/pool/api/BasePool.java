@@ -1,6 +1,7 @@
 package org.celeriac.pool.api;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
@@ -30,6 +31,17 @@ public interface BasePool {
 
     /** The optional operations this pool supports. */
     Set<PoolCapability> capabilities();
+
+    /**
+     * Tasks the worker knows that this pool cannot run, each with the reason, e.g. a prefork child cannot
+     * have a service only the worker's own process provides. Such a task fails at once with that reason.
+     * Empty by default: an in-process pool runs whatever the worker knows.
+     *
+     * @since 1.2
+     */
+    default Map<String, String> unavailableTasks() {
+        return Map.of();
+    }
 
     /** The current lifecycle state. */
     PoolState state();

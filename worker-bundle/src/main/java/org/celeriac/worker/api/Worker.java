@@ -44,6 +44,14 @@ public interface Worker {
      */
     void use(String name, int concurrency);
 
+    /**
+     * Tasks the worker knows that its active pool cannot run, each with the reason (see
+     * {@link org.celeriac.pool.api.BasePool#unavailableTasks()}); empty while no pool is active.
+     *
+     * @since 1.2
+     */
+    java.util.Map<String, String> unavailableTasks();
+
     /** Statistics of the active pool. @throws org.celeriac.pool.api.PoolUnavailableException none is active */
     PoolStats stats();
 

@@ -520,6 +520,12 @@ public final class WorkerImpl implements Worker {
     }
 
     @Override
+    public Map<String, String> unavailableTasks() {
+        Active a = active;
+        return a == null ? Map.of() : a.pool().unavailableTasks();
+    }
+
+    @Override
     public boolean evicted(String taskId) {
         return pending.get(taskId) == null && recent.wasEvicted(taskId);
     }

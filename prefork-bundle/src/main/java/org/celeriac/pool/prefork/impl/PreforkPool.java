@@ -153,6 +153,12 @@ public final class PreforkPool extends AbstractPool {
         unavailableInChildren = Map.copyOf(unavailable);
     }
 
+    /** What the latest child of the current task set could not load, and why. */
+    @Override
+    public Map<String, String> unavailableTasks() {
+        return unavailableInChildren;
+    }
+
     @Override
     protected void onApply(PoolTaskHandle handle, Task task) {
         TaskRequest r = handle.request();

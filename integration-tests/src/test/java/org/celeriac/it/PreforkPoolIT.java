@@ -86,6 +86,10 @@ class PreforkPoolIT {
         assertTrue(exit.getMessage().contains("exited with code 7"), exit.getMessage());
         WorkerLostException oom = assertInstanceOf(WorkerLostException.class, failure(pool.applyAsync(TaskRequest.of("oom"))));
         assertTrue(oom.getMessage().contains("ran out of memory"), oom.getMessage());
+        // Exit code 3 is also what -XX:+ExitOnOutOfMemoryError uses: a task's System.exit(3) is not an OOM.
+        WorkerLostException three = assertInstanceOf(WorkerLostException.class, failure(pool.applyAsync(TaskRequest.of("exit", 3))));
+        assertTrue(three.getMessage().contains("exited with code 3 (System.exit") && !three.getMessage().contains("memory"),
+                three.getMessage());
         assertEquals(5L, number(pool.applyAsync(TaskRequest.of("add", 2, 3))), "the pool replaced its children");
     }
 

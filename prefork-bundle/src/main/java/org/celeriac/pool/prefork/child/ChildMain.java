@@ -86,6 +86,16 @@ public final class ChildMain {
             System.exit(1);
             return;
         }
+        // Marks an orderly exit (System.exit in a task): shutdown hooks run then, not when the JVM exits on an
+        // OutOfMemoryError (-XX:+ExitOnOutOfMemoryError, also code 3) or on a signal. The hub tells them apart.
+        Path mark = exitMark(Path.of(args[0]), ProcessHandle.current().pid());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Files.createFile(mark);
+            } catch (IOException e) {
+                // the hub then reads the exit code alone
+            }
+        }, "celeriac-child-exit-mark"));
         Map<String, Object> hello = new LinkedHashMap<>();
         hello.put("secret", secret);
         hello.put("pid", ProcessHandle.current().pid());
@@ -109,6 +119,11 @@ public final class ChildMain {
         Thread runner = new Thread(child::runTasks, "celeriac-child-task");
         runner.start();
         child.readFrames();
+    }
+
+    /** The file a child's shutdown hook creates beside the hub's socket when it exits through System.exit. */
+    public static Path exitMark(Path socket, long pid) {
+        return socket.resolveSibling("exit-" + pid);
     }
 
     /** The worker's configurations for this child's bundles (see {@link #CONFIG_ENV}), or none. */

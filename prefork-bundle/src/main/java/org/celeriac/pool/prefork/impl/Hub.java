@@ -46,6 +46,7 @@ import org.celeriac.pool.api.WorkerInfo;
 import org.celeriac.pool.api.WorkerLostException;
 import org.celeriac.pool.prefork.protocol.Frame;
 import org.celeriac.pool.prefork.protocol.FrameCodec;
+import org.celeriac.pool.prefork.child.ChildMain;
 import org.celeriac.pool.prefork.protocol.Json;
 import org.celeriac.pool.prefork.protocol.ProtocolException;
 
@@ -654,7 +655,7 @@ final class Hub {
         if (retired) {
             pool.publishEvent(PoolEvents.TOPIC_WORKER_RETIRED, Map.of(PoolEvents.WORKER, Long.toString(c.pid)));
         } else {
-            String why = c.describe() + " " + exitDescription(code) + (c.rss > 0 ? ", last RSS " + c.rss / (1024 * 1024) + " MiB" : "");
+            String why = c.describe() + " " + exitDescription(code, exitedOrderly(c)) + (c.rss > 0 ? ", last RSS " + c.rss / (1024 * 1024) + " MiB" : "");
             PendingJob running = c.outstanding.poll();
             if (running != null) {
                 running.handle.fail(running.killReason != null ? running.killReason
@@ -687,7 +688,24 @@ final class Hub {
         }
     }
 
-    static String exitDescription(int code) {
+    /**
+     * Whether the child left through {@code System.exit} (or by returning from main): its shutdown hook marks
+     * that in the hub's directory ({@link ChildMain#exitMark}); {@code -XX:+ExitOnOutOfMemoryError} and signals
+     * run no hooks. Reads and removes the mark.
+     */
+    private boolean exitedOrderly(Child c) {
+        try {
+            return Files.deleteIfExists(ChildMain.exitMark(socket, c.pid));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Why a child's process ended: exit code 3 is an OutOfMemoryError only if the child did not call System.exit(3). */
+    static String exitDescription(int code, boolean orderly) {
+        if (orderly && code <= 128) { // a JVM stopped by SIGTERM runs its hooks too, and exits with 143
+            return "exited with code " + code + " (System.exit in a task, or its main returned)";
+        }
         if (code == 3) {
             return "ran out of memory (exit code 3 from -XX:+ExitOnOutOfMemoryError; raise option child.heap)";
         }

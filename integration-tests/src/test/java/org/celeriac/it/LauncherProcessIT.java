@@ -265,8 +265,9 @@ class LauncherProcessIT {
         Files.copy(dist.resolve("examples/celeriac-example-forkjoin.jar"), deploy.resolve("forkjoin.jar"));
         String good = runHeadless(Map.of("CELERIAC_CUSTOM_WORKER_POOL",
                         "org.celeriac.example-forkjoin:org.celeriac.examples.forkjoin.ForkJoinPoolService"),
-                "celeriac:use custom", "x = celeriac:send add [20,22]", "celeriac:result $x 30");
+                "celeriac:use custom", "x = celeriac:send add [20,22]", "celeriac:result $x 30", "lb");
         assertTrue(good.contains("using pool forkjoin"), good);
+        assertTrue(good.contains("org.celeriac.example-forkjoin"), "what a -c command prints (lb) is shown: " + good);
         assertTrue(good.contains("SUCCESS 42"), good);
 
         String bad = runHeadless(Map.of("CELERIAC_CUSTOM_WORKER_POOL", "org.celeriac.example-forkjoin:no.Such"),

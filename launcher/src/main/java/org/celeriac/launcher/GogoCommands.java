@@ -32,7 +32,7 @@ final class GogoCommands {
     String execute(String command) throws Exception {
         String result;
         try {
-            Object value = call(command);
+            Object value = invoke(command);
             result = value == null ? "" : String.valueOf(value);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -44,14 +44,18 @@ final class GogoCommands {
     }
 
     /** Runs one command line and returns its result as Gogo gave it; what it printed is dropped. */
-    Object call(String command) throws Exception {
-        Method execute = session.getClass().getMethod("execute", CharSequence.class);
-        execute.setAccessible(true);
+    Object value(String command) throws Exception {
         try {
-            return execute.invoke(session, command);
+            return invoke(command);
         } finally {
             out.reset();
         }
+    }
+
+    private Object invoke(String command) throws Exception {
+        Method execute = session.getClass().getMethod("execute", CharSequence.class);
+        execute.setAccessible(true);
+        return execute.invoke(session, command);
     }
 
     private static ServiceReference<?> await(BundleContext context, String clazz, Duration timeout)

@@ -105,8 +105,9 @@ public final class Main implements Callable<Integer> {
                 new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname), taskEvents, trackStarted);
         container.start();
         Shutdown.onSignals(container, interactive);
+        GogoCommands gogo = pool != null && !pool.isBlank() || !commands.isEmpty() ? new GogoCommands(container.context()) : null;
         if (pool != null && !pool.isBlank()) {
-            String unknown = PoolChoice.unknown(pool.trim(), new GogoCommands(container.context()).call("celeriac:pools --names"));
+            String unknown = PoolChoice.unknown(pool.trim(), gogo.value("celeriac:pools --names"));
             if (unknown != null) {
                 System.err.println("celeriac: " + unknown);
                 container.stop();
@@ -114,7 +115,6 @@ public final class Main implements Callable<Integer> {
             }
         }
         if (!commands.isEmpty()) {
-            GogoCommands gogo = new GogoCommands(container.context());
             for (String command : commands) {
                 System.out.println(gogo.execute(command));
             }

@@ -250,11 +250,9 @@ public final class WorkerCommands {
         List<ServiceReference<Task>> now = taskServices;
         if (now != null) {
             for (ServiceReference<Task> ref : now) {
-                Object value = ref.getProperty(Task.NAME_PROPERTY); // one name, or several (aliases)
-                Object[] all = value instanceof Object[] a ? a : new Object[] {value};
-                for (Object name : all) {
-                    if (name != null && ref.getBundle() != null) {
-                        names.putIfAbsent(name.toString(), ref.getBundle().getSymbolicName());
+                if (ref.getBundle() != null) {
+                    for (String name : Task.namesOf(ref.getProperty(Task.NAME_PROPERTY))) {
+                        names.putIfAbsent(name, ref.getBundle().getSymbolicName());
                     }
                 }
             }

@@ -19,6 +19,23 @@ public interface Task {
     String NAME_PROPERTY = "task.name";
 
     /**
+     * The names a {@value #NAME_PROPERTY} property value gives: one string, or several (aliases, a
+     * {@code String[]}); blank names and other types give none. The one reading the worker, the shell and
+     * prefork children share, so a task has the same names everywhere.
+     *
+     * @since 1.2
+     */
+    static List<String> namesOf(Object property) {
+        if (property instanceof String s) {
+            return s.isBlank() ? List.of() : List.of(s);
+        }
+        if (property instanceof String[] a) {
+            return java.util.Arrays.stream(a).filter(n -> n != null && !n.isBlank()).toList();
+        }
+        return List.of();
+    }
+
+    /**
      * Runs the task.
      *
      * @param ctx    the running task's context

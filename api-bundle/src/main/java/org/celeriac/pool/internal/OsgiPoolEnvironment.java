@@ -1,6 +1,7 @@
 package org.celeriac.pool.internal;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -40,7 +41,7 @@ public final class OsgiPoolEnvironment implements PoolEnvironment, TaskRegistry 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     synchronized void addTask(ServiceReference<Task> ref, Task task) {
-        if (names(ref).length == 0) {
+        if (names(ref).isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "ignoring Task service " + ref.getProperty("service.id")
                     + " of bundle " + ref.getBundle().getSymbolicName() + ": it has no " + Task.NAME_PROPERTY + " property");
             return;
@@ -65,15 +66,8 @@ public final class OsgiPoolEnvironment implements PoolEnvironment, TaskRegistry 
         byName = Map.copyOf(snapshot);
     }
 
-    private static String[] names(ServiceReference<?> ref) {
-        Object value = ref.getProperty(Task.NAME_PROPERTY);
-        if (value instanceof String s && !s.isBlank()) {
-            return new String[] {s};
-        }
-        if (value instanceof String[] a) {
-            return a;
-        }
-        return new String[0];
+    private static List<String> names(ServiceReference<?> ref) {
+        return Task.namesOf(ref.getProperty(Task.NAME_PROPERTY));
     }
 
     @Override

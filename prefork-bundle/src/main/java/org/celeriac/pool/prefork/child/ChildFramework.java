@@ -169,11 +169,8 @@ public final class ChildFramework {
                 }
             }
             if (reason != null) {
-                Object names = d.properties.get(Task.NAME_PROPERTY);
-                for (Object name : names instanceof Object[] a ? a : new Object[] {names}) {
-                    if (name != null) {
-                        out.put(name.toString(), reason);
-                    }
+                for (String name : Task.namesOf(d.properties.get(Task.NAME_PROPERTY))) {
+                    out.put(name, reason);
                 }
             }
         }
@@ -228,13 +225,9 @@ public final class ChildFramework {
             ServiceReference<?>[] refs = ctx.getAllServiceReferences(Task.class.getName(), null);
             if (refs != null) {
                 for (ServiceReference<?> ref : refs) {
-                    Object value = ref.getProperty(Task.NAME_PROPERTY);
-                    Object[] names = value instanceof Object[] a ? a : new Object[] {value};
                     Task task = (Task) ctx.getService(ref);
-                    for (Object name : names) {
-                        if (name != null && task != null) {
-                            now.putIfAbsent(name.toString(), task);
-                        }
+                    if (task != null) {
+                        Task.namesOf(ref.getProperty(Task.NAME_PROPERTY)).forEach(name -> now.putIfAbsent(name, task));
                     }
                 }
             }

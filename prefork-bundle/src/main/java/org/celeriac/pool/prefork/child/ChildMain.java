@@ -134,7 +134,7 @@ public final class ChildMain {
             return List.of();
         }
         try {
-            Object all = Json.readObject(new Frame(Frame.HELLO, 0, Files.readAllBytes(Path.of(file)))).get("configurations");
+            Object all = Json.readObject(Files.readAllBytes(Path.of(file)), "configurations " + file).get("configurations");
             return all instanceof List<?> list ? (List<Map<String, Object>>) list : List.of();
         } catch (ProtocolException e) {
             throw new IOException("unreadable configurations " + file + ": " + e.getMessage(), e);

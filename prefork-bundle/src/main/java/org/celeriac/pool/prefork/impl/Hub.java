@@ -72,7 +72,8 @@ final class Hub {
     private final PoolConfig config;
     private final PreforkOptions options;
     private final ChildLauncher launcher;
-    private Map<?, ?> lastUnavailable = Map.of(); // hub thread only
+    /** What the last child of the current task set reported it cannot run, to warn once per change. Hub thread only. */
+    private Map<String, Object> lastReport = Map.of();
     /** Bumped when the worker's task services change; children of an older generation may lack a task. Hub thread only. */
     private long taskSetGeneration;
     /** When to roll the children over to the changed task set (a burst of changes rolls them once). Hub thread only. */
@@ -384,14 +385,14 @@ final class Hub {
         }
         pool.unavailableInChildren(unavailable);
         Map<String, Object> report = Map.of("unavailable", unavailable, "warnings", warnings);
-        if (!report.equals(lastUnavailable) && (!unavailable.isEmpty() || !warnings.isEmpty())) {
+        if (!report.equals(lastReport) && (!unavailable.isEmpty() || !warnings.isEmpty())) {
             StringBuilder why = new StringBuilder();
             unavailable.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
             LOG.log(Level.WARNING, (unavailable.isEmpty() ? "prefork children" : "task(s) " + unavailable.keySet()
                     + " cannot run in prefork children (other pools run them): " + why)
                     + (warnings.isEmpty() ? "" : "; the child said: " + warnings));
         }
-        lastUnavailable = report;
+        lastReport = report;
     }
 
     private void up(Child c) {

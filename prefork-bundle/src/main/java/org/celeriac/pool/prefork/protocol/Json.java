@@ -79,19 +79,24 @@ public final class Json {
     }
 
     /** The payload of {@code frame} as a JSON object. */
-    @SuppressWarnings("unchecked")
     public static Map<String, Object> readObject(Frame frame) throws ProtocolException {
-        try (JsonParser p = FACTORY.createParser(frame.payload())) {
+        return readObject(frame.payload(), "frame " + frame.type() + " payload");
+    }
+
+    /** {@code json} as a JSON object; {@code what} names it in the error. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> readObject(byte[] json, String what) throws ProtocolException {
+        try (JsonParser p = FACTORY.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new ProtocolException("frame " + frame.type() + " payload is not a JSON object");
+                throw new ProtocolException(what + " is not a JSON object");
             }
             Map<String, Object> value = (Map<String, Object>) read(p, 0);
             if (p.nextToken() != null) {
-                throw new ProtocolException("frame " + frame.type() + " payload has trailing data");
+                throw new ProtocolException(what + " has trailing data");
             }
             return value;
         } catch (IOException | IllegalArgumentException e) {
-            throw new ProtocolException("frame " + frame.type() + " payload is not valid JSON: " + e.getMessage());
+            throw new ProtocolException(what + " is not valid JSON: " + e.getMessage());
         }
     }
 

@@ -1,9 +1,13 @@
 package org.celeriac.pool.api;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -100,6 +104,27 @@ public interface BasePool {
      * @return {@code true} if the task was found and terminated, {@code false} if this pool does not have it
      */
     boolean terminateJob(String taskId);
+
+    /**
+     * Stops gracefully and waits up to {@code grace} for the accepted tasks to finish, then terminates what
+     * is left: the one documented shutdown (Celery's warm shutdown bounded by a cold one). Returns at the
+     * latest shortly after {@code grace}; an interrupt ends the wait early (and terminates).
+     *
+     * @return {@code true} if everything finished within the grace period
+     * @since 1.3
+     */
+    default boolean close(Duration grace) {
+        try {
+            stop().toCompletableFuture().get(grace.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            // the grace ran out (or stopping failed): cut the rest off
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        terminate();
+        return false;
+    }
 
     /** Adds {@code n} workers (n ≥ 1). Requires {@link PoolCapability#RESIZE}. */
     void grow(int n);

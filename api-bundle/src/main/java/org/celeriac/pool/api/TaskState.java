@@ -15,6 +15,23 @@ public enum TaskState {
     /** Taken back by {@link BasePool#drainPending()} before it started, to be re-routed elsewhere. */
     REQUEUED;
 
+    /**
+     * The final state of a task that completed with {@code error}: {@link #REQUEUED} for a
+     * {@link TaskRequeuedException}, {@link #REVOKED} for a {@link TaskTerminatedException} or
+     * {@link TaskExpiredException} (Celery revokes expired tasks), {@link #FAILURE} for anything else.
+     *
+     * @since 1.3
+     */
+    public static TaskState ofFailure(Throwable error) {
+        if (error instanceof TaskRequeuedException) {
+            return REQUEUED;
+        }
+        if (error instanceof TaskTerminatedException || error instanceof TaskExpiredException) {
+            return REVOKED;
+        }
+        return FAILURE;
+    }
+
     /** Whether the task has reached a final state in this pool. */
     public boolean isDone() {
         return this != PENDING && this != STARTED;

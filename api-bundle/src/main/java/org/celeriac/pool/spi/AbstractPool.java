@@ -10,9 +10,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.celeriac.pool.api.BasePool;
@@ -231,25 +228,14 @@ public abstract class AbstractPool implements BasePool {
         termination.complete(null);
     }
 
-    /**
-     * Stops gracefully and waits up to {@code grace} for the accepted tasks to finish, then terminates what
-     * is left: the one documented shutdown (Celery's warm shutdown bounded by a cold one). Used when the
-     * pool's component is deactivated, e.g. its bundle stops.
-     *
-     * @return {@code true} if everything finished within the grace period
-     */
+    /** Logs a grace that ran out before terminating (see {@link BasePool#close(Duration)}). */
+    @Override
     public final boolean close(Duration grace) {
-        CompletableFuture<Void> done = stop().toCompletableFuture();
-        try {
-            done.get(grace.toNanos(), TimeUnit.NANOSECONDS);
-            return true;
-        } catch (TimeoutException | ExecutionException e) {
-            LOG.log(Level.WARNING, "pool " + this + " did not finish its tasks within " + grace + "; terminating it");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        boolean clean = BasePool.super.close(grace);
+        if (!clean) {
+            LOG.log(Level.WARNING, "pool " + this + " did not finish its tasks within " + grace + "; terminated it");
         }
-        terminate();
-        return false;
+        return clean;
     }
 
     /**

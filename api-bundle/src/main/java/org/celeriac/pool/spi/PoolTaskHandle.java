@@ -11,9 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
-import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskState;
-import org.celeriac.pool.api.TaskTerminatedException;
 import org.celeriac.pool.api.TaskExpiredException;
 
 /**
@@ -109,7 +107,7 @@ public final class PoolTaskHandle implements TaskHandle {
 
     /** Completes with a failure; {@code false} if already complete. The state follows from the error's type. */
     public boolean fail(Throwable error) {
-        if (!finish(stateFor(error))) {
+        if (!finish(TaskState.ofFailure(error))) {
             return false;
         }
         pool.taskFailed(this, error);
@@ -128,16 +126,6 @@ public final class PoolTaskHandle implements TaskHandle {
                 return true;
             }
         }
-    }
-
-    private static TaskState stateFor(Throwable error) {
-        if (error instanceof TaskRequeuedException) {
-            return TaskState.REQUEUED;
-        }
-        if (error instanceof TaskTerminatedException || error instanceof TaskExpiredException) {
-            return TaskState.REVOKED;
-        }
-        return TaskState.FAILURE;
     }
 
     @Override

@@ -142,19 +142,10 @@ public final class CustomPoolRegistrar {
      * component gets from DS on deactivation, so running tasks finish within the grace period either way.
      */
     private static void close(BasePool pool) {
-        if (pool instanceof AbstractPool p) {
-            p.close(AbstractPool.DEACTIVATION_GRACE);
-            return;
-        }
-        try {
-            pool.stop().toCompletableFuture().get(AbstractPool.DEACTIVATION_GRACE.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
+        if (!pool.close(AbstractPool.DEACTIVATION_GRACE)) {
             LOG.log(Level.WARNING, "custom pool " + pool.name() + " did not stop within " + AbstractPool.DEACTIVATION_GRACE
-                    + " (" + e + "); terminating it");
+                    + "; terminated it");
         }
-        pool.terminate();
     }
 
     private static Constructor<?> constructor(Class<?> type) {

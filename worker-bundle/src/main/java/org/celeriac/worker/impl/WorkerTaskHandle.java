@@ -7,13 +7,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.celeriac.pool.api.BasePool;
-import org.celeriac.pool.api.TaskExpiredException;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskState;
-import org.celeriac.pool.api.TaskTerminatedException;
 
 /**
  * The handle the worker gives out. Unlike a pool's handle it outlives pools: it is attached to one pool
@@ -22,20 +21,30 @@ import org.celeriac.pool.api.TaskTerminatedException;
  */
 final class WorkerTaskHandle implements TaskHandle {
     private final TaskRequest request;
-    private final WorkerImpl worker;
+    private final TaskBook book;
+    private final Predicate<String> terminator;
     private final CompletableFuture<Object> future = new CompletableFuture<>();
     private volatile TaskHandle poolHandle;
     private volatile BasePool pool;
     private volatile TaskState finalState;
 
-    WorkerTaskHandle(TaskRequest request, WorkerImpl worker) {
+    /** {@code terminator} terminates a task by id wherever it is (the worker's {@code terminate}). */
+    WorkerTaskHandle(TaskRequest request, TaskBook book, Predicate<String> terminator) {
         this.request = request;
-        this.worker = worker;
+        this.book = book;
+        this.terminator = terminator;
     }
 
     @Override
     public TaskRequest request() {
         return request;
+    }
+
+    /** A handle that failed at once and was never pending (a task refused before the book admitted it). */
+    static WorkerTaskHandle failed(TaskRequest request, Throwable error) {
+        WorkerTaskHandle h = new WorkerTaskHandle(request, new TaskBook(0), id -> false);
+        h.fail(error);
+        return h;
     }
 
     /** The pool the task was last handed to, or {@code null} while it waits for one. */
@@ -62,27 +71,33 @@ final class WorkerTaskHandle implements TaskHandle {
                 return; // whoever drained it routes it again
             }
             if (cause == null) {
-                complete(TaskState.SUCCESS, value, null);
+                succeed(value);
             } else {
-                complete(handle.state(), null, cause);
+                fail(cause);
             }
         });
     }
 
-    /** Completes the handle; {@code false} if it was complete already. */
-    boolean complete(TaskState state, Object value, Throwable error) {
-        TaskState s = state.isDone() && state != TaskState.REQUEUED ? state : error == null ? TaskState.SUCCESS
-                : error instanceof TaskTerminatedException || error instanceof TaskExpiredException ? TaskState.REVOKED
-                : TaskState.FAILURE;
+    /** Completes with the task's value; {@code false} if the handle was complete already. */
+    boolean succeed(Object value) {
+        return complete(TaskState.SUCCESS, value, null);
+    }
+
+    /** Completes with a failure, its state following from the error's type; {@code false} if complete already. */
+    boolean fail(Throwable error) {
+        return complete(TaskState.ofFailure(error), null, error);
+    }
+
+    private boolean complete(TaskState state, Object value, Throwable error) {
         synchronized (this) {
             if (finalState != null) {
                 return false;
             }
-            finalState = s;
+            finalState = state;
         }
         // The id is free before anyone hears of the outcome: a broker that resends the task (a retry) from a
         // completion callback must find no pending task under that id.
-        worker.finished(this);
+        book.finished(this);
         if (error == null) {
             future.complete(value);
         } else {
@@ -130,7 +145,7 @@ final class WorkerTaskHandle implements TaskHandle {
 
     @Override
     public boolean terminate() {
-        return worker.terminate(request.id());
+        return terminator.test(request.id());
     }
 
     @Override

@@ -11,10 +11,10 @@ import org.celeriac.pool.api.TaskRequest;
 import org.junit.jupiter.api.Test;
 
 class RecentResultsTest {
-    private final WorkerImpl worker = new WorkerImpl();
+    private final TaskBook book = new TaskBook(10);
 
     private WorkerTaskHandle handle(String id) {
-        return new WorkerTaskHandle(TaskRequest.builder("add").id(id).build(), worker);
+        return new WorkerTaskHandle(TaskRequest.builder("add").id(id).build(), book, x -> false);
     }
 
     @Test

@@ -43,6 +43,24 @@ public record PoolConfig(int concurrency, Duration softTimeLimit, Duration timeL
         options = options == null ? Map.of() : Map.copyOf(options);
     }
 
+    /**
+     * The soft time limit {@code request} runs under: its own, else this default ({@code null}: none).
+     *
+     * @since 1.3
+     */
+    public Duration softTimeLimitFor(TaskRequest request) {
+        return request.softTimeLimit() != null ? request.softTimeLimit() : softTimeLimit;
+    }
+
+    /**
+     * The hard time limit {@code request} runs under: its own, else this default ({@code null}: none).
+     *
+     * @since 1.3
+     */
+    public Duration timeLimitFor(TaskRequest request) {
+        return request.timeLimit() != null ? request.timeLimit() : timeLimit;
+    }
+
     /** The defaults with the given concurrency. */
     public static PoolConfig ofConcurrency(int concurrency) {
         return DEFAULTS.withConcurrency(concurrency);

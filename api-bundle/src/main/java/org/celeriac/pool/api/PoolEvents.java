@@ -22,6 +22,13 @@ public final class PoolEvents {
     public static final String POOL_INSTANCE = "pool.instance";
     /** Worker events: the worker id (thread name, virtual thread id or child pid). */
     public static final String WORKER = "worker.id";
+    /**
+     * WORKER_UP: how long the worker took from its start to ready, in nanoseconds ({@code Long}); for a
+     * prefork child, from its spawn to its WORKER_UP.
+     *
+     * @since 1.3
+     */
+    public static final String STARTUP_NANOS = "worker.startup.nanos";
     /** Task events: the task id. */
     public static final String TASK_ID = "task.id";
     /** Task events: the task name. */

@@ -101,8 +101,8 @@ public abstract class InProcessPool extends AbstractPool {
     @Override
     protected final void onApply(PoolTaskHandle handle, Task task) {
         TaskRequest request = handle.request();
-        Duration soft = request.softTimeLimit() != null ? request.softTimeLimit() : config().softTimeLimit();
-        Duration hard = request.timeLimit() != null ? request.timeLimit() : config().timeLimit();
+        Duration soft = config().softTimeLimitFor(request);
+        Duration hard = config().timeLimitFor(request);
         Job job = new Job(this, handle, task, soft, hard);
         // Count first, then re-check the state: stop() sets CLOSE and then compares the counts, so either
         // this thread sees CLOSE and refuses, or stop() sees the job and waits for it. Never both miss.

@@ -34,10 +34,6 @@ final class Delivery {
         return settled.compareAndSet(false, true);
     }
 
-    boolean isSettled() {
-        return settled.get();
-    }
-
     void taskId(String taskId) {
         this.taskId = taskId;
     }

@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolCapability;
 import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.api.PoolEvents;
 import org.celeriac.pool.api.PoolState;
 import org.celeriac.pool.api.PoolStats;
 import org.celeriac.pool.api.RemoteTaskException;
@@ -102,10 +103,6 @@ public final class PreforkPool extends AbstractPool {
         return EnumSet.allOf(PoolCapability.class);
     }
 
-    String instanceName() {
-        return Long.toString(instance);
-    }
-
     @Override
     protected void onStart(PoolConfig config) {
         options = PreforkOptions.from(config);
@@ -113,7 +110,7 @@ public final class PreforkPool extends AbstractPool {
         int n = config.concurrencyOr(Runtime.getRuntime().availableProcessors());
         Hub h;
         try {
-            h = new Hub(this, config, options, new ChildLauncher(classpath, options));
+            h = new Hub(Long.toString(instance), new Listener(), config, options, new ChildLauncher(classpath, options));
         } catch (IOException e) {
             throw new UncheckedIOException("could not open the prefork socket: " + e.getMessage(), e);
         }
@@ -127,12 +124,15 @@ public final class PreforkPool extends AbstractPool {
                 throw new AssertionError(e);
             }
         }
+        // TERMINATE takes the lifecycle lock, which a terminating thread may hold while it waits for the hub:
+        // never on the hub thread.
+        h.drained().thenRunAsync(this::terminated, r -> Thread.ofPlatform().daemon().name("celeriac-prefork-drained").start(r));
         CompletableFuture<Integer> allUp = h.start(n);
         Duration wait = options.procAliveTimeout().multipliedBy(2).plusSeconds(2);
         try {
             allUp.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            if (h.upCount() == 0) {
+            if (h.call(Hub::upCount) == 0) {
                 h.terminate();
                 throw new IllegalStateException("no prefork child came up within " + wait
                         + "; the children's own errors are in the log above");
@@ -144,13 +144,32 @@ public final class PreforkPool extends AbstractPool {
         }
     }
 
-    /** The tasks the worker knows now (the hub compares them with what a child has). */
-    java.util.Set<String> workerTaskNames() {
-        return environment().tasks().names();
-    }
+    /** The hub's news, as pool events; called on the hub thread, so nothing here blocks. */
+    private final class Listener implements HubListener {
+        @Override
+        public void childUp(long pid, long startupNanos) {
+            publish(PoolEvents.TOPIC_WORKER_UP, Map.of(PoolEvents.WORKER, Long.toString(pid), PoolEvents.STARTUP_NANOS, startupNanos));
+        }
 
-    void unavailableInChildren(Map<String, String> unavailable) {
-        unavailableInChildren = Map.copyOf(unavailable);
+        @Override
+        public void childRetired(long pid) {
+            publish(PoolEvents.TOPIC_WORKER_RETIRED, Map.of(PoolEvents.WORKER, Long.toString(pid)));
+        }
+
+        @Override
+        public void childLost(long pid, String why) {
+            publish(PoolEvents.TOPIC_WORKER_LOST, Map.of(PoolEvents.WORKER, Long.toString(pid), PoolEvents.ERROR, why));
+        }
+
+        @Override
+        public void unavailableInChildren(Map<String, String> unavailable) {
+            unavailableInChildren = Map.copyOf(unavailable);
+        }
+
+        @Override
+        public Set<String> workerTaskNames() {
+            return environment().tasks().names();
+        }
     }
 
     /** What the latest child of the current task set could not load, and why. */
@@ -168,8 +187,8 @@ public final class PreforkPool extends AbstractPool {
                     + "' cannot run in a prefork child: " + unavailable + "; run it on threads, green or solo", ""));
             return;
         }
-        Duration soft = r.softTimeLimit() != null ? r.softTimeLimit() : config().softTimeLimit();
-        Duration hard = r.timeLimit() != null ? r.timeLimit() : config().timeLimit();
+        Duration soft = config().softTimeLimitFor(r);
+        Duration hard = config().timeLimitFor(r);
         Map<String, Object> msg = new LinkedHashMap<>();
         msg.put("id", r.id());
         msg.put("name", r.name());
@@ -200,16 +219,6 @@ public final class PreforkPool extends AbstractPool {
         hub.close();
     }
 
-    /**
-     * Called on the hub thread once a stopping pool has run everything it accepted. The transition to
-     * TERMINATE takes the lifecycle lock, which a terminating thread holds while it waits for the hub thread
-     * to end; taken on the hub thread, each would wait for the other (10 s, the terminate's bound). So it
-     * happens on a thread of its own, and the hub never blocks on the pool.
-     */
-    void hubDrained() {
-        Thread.ofPlatform().daemon().name("celeriac-prefork-drained").start(this::terminated);
-    }
-
     @Override
     protected void onTerminate() {
         hub.terminate();
@@ -224,10 +233,6 @@ public final class PreforkPool extends AbstractPool {
                 // the listener went with the bundle
             }
         }
-    }
-
-    void publishEvent(String topic, Map<String, Object> props) {
-        publish(topic, props);
     }
 
     @Override
@@ -282,17 +287,5 @@ public final class PreforkPool extends AbstractPool {
             return new PoolStats("prefork", state(), config().concurrency(), 0, 0, completedCount(), failedCount(), List.of());
         }
         return h.call(x -> x.stats(state(), completedCount(), failedCount()));
-    }
-
-    /** Spawn → WORKER_UP of every child so far, in nanoseconds (for the benchmark). */
-    public List<Long> spawnToUpNanos() {
-        Hub h = hub;
-        return h == null ? List.of() : h.spawnToUpNanos();
-    }
-
-    /** Names of the threads that have read child channels: by design only the hub's (for tests). */
-    public Set<String> channelReaderThreads() {
-        Hub h = hub;
-        return h == null ? Set.of() : Set.copyOf(h.readerThreads);
     }
 }

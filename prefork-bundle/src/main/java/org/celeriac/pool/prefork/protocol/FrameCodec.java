@@ -19,10 +19,6 @@ public final class FrameCodec {
         this.pending = ByteBuffer.allocate(Math.min(64 * 1024, maxFrameBytes + 4));
     }
 
-    public int maxFrameBytes() {
-        return maxFrameBytes;
-    }
-
     /** The wire form of a frame, ready to write. @throws IllegalArgumentException if it exceeds the bound */
     public ByteBuffer encode(Frame frame) {
         int length = Frame.HEADER + frame.payload().length;

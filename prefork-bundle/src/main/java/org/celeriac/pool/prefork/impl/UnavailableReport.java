@@ -1,0 +1,54 @@
+package org.celeriac.pool.prefork.impl;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The worker's tasks a child cannot run: task components SCR could not activate there (a reference only the
+ * worker's process can satisfy, a configuration it lacks), and tasks whose bundle did not even start in the
+ * child, as each child's WORKER_UP says. One WARNING when the set changes, not one per child start; the pool
+ * refuses such a task at once with the reason instead of sending it to a child. Hub thread only.
+ */
+final class UnavailableReport {
+    private static final System.Logger LOG = System.getLogger(UnavailableReport.class.getName());
+    private final HubListener listener;
+    private Map<String, Object> last = Map.of();
+
+    UnavailableReport(HubListener listener) {
+        this.listener = listener;
+    }
+
+    /** The task set changed: the next child of the new set says what it cannot run. */
+    void reset() {
+        listener.unavailableInChildren(Map.of());
+    }
+
+    /** A child of the current task set came up and said {@code up}. */
+    void childUp(Map<String, Object> up) {
+        Map<String, String> unavailable = new TreeMap<>();
+        if (up.get("unavailable") instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> unavailable.put(String.valueOf(k), String.valueOf(v)));
+        }
+        List<?> warnings = up.get("warnings") instanceof List<?> w ? w : List.of();
+        if (up.get("tasks") instanceof List<?> known) {
+            for (String name : listener.workerTaskNames()) {
+                if (!known.contains(name) && !unavailable.containsKey(name)) {
+                    unavailable.put(name, "its bundle could not be resolved or started in a child (it needs a package or"
+                            + " service only the worker's own bundles provide)");
+                }
+            }
+        }
+        listener.unavailableInChildren(unavailable);
+        Map<String, Object> report = Map.of("unavailable", unavailable, "warnings", warnings);
+        if (!report.equals(last) && (!unavailable.isEmpty() || !warnings.isEmpty())) {
+            StringBuilder why = new StringBuilder();
+            unavailable.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
+            LOG.log(Level.WARNING, (unavailable.isEmpty() ? "prefork children" : "task(s) " + unavailable.keySet()
+                    + " cannot run in prefork children (other pools run them): " + why)
+                    + (warnings.isEmpty() ? "" : "; the child said: " + warnings));
+        }
+        last = report;
+    }
+}

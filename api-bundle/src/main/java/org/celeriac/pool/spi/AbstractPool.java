@@ -52,6 +52,7 @@ public abstract class AbstractPool implements BasePool {
     private final String instanceId = UUID.randomUUID().toString().substring(0, 8);
     /** Guards every state transition and the lifecycle hooks; never held while a task runs. */
     private final ReentrantLock lifecycle = new ReentrantLock();
+    private final PoolService declared;
     private volatile PoolState state = PoolState.INIT;
     private volatile PoolConfig config = PoolConfig.DEFAULTS;
     private final CompletableFuture<Void> termination = new CompletableFuture<>();
@@ -59,11 +60,16 @@ public abstract class AbstractPool implements BasePool {
     private final LongAdder failed = new LongAdder();
 
     /**
-     * @param name the pool's primary name, as in its {@code pool.name} service property
-     * @param env  where the pool finds tasks and posts events
+     * @param env where the pool finds tasks and posts events
+     * @throws IllegalStateException the class is not annotated with {@link PoolService}
      */
-    protected AbstractPool(String name, PoolEnvironment env) {
-        this.name = Objects.requireNonNull(name, "name");
+    protected AbstractPool(PoolEnvironment env) {
+        this.declared = getClass().getAnnotation(PoolService.class);
+        if (declared == null || declared.name().length == 0 || declared.name()[0].isBlank()) {
+            throw new IllegalStateException(getClass().getName() + " must declare its name with @"
+                    + PoolService.class.getName() + "(name = \"...\")");
+        }
+        this.name = declared.name()[0];
         this.env = Objects.requireNonNull(env, "env");
     }
 
@@ -90,9 +96,22 @@ public abstract class AbstractPool implements BasePool {
 
     // ---- lifecycle ---------------------------------------------------------------------------------------
 
+    /** The primary name of {@link PoolService#name()}. */
     @Override
     public final String name() {
         return name;
+    }
+
+    /** As declared by {@link PoolService#green()}. */
+    @Override
+    public final boolean isGreen() {
+        return declared.green();
+    }
+
+    /** As declared by {@link PoolService#signal_safe()}. */
+    @Override
+    public final boolean signalSafe() {
+        return declared.signal_safe();
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -25,7 +26,7 @@ import org.celeriac.pool.api.WorkerInfo;
  * Base of the pools whose workers are threads of this JVM (threads, green, solo). It turns each accepted
  * task into a {@link Job}, tracks each worker and its current job ({@link WorkerSlot}), enforces time limits with one timer thread, and
  * implements termination, draining and the graceful stop; subclasses decide only how a job reaches a
- * thread ({@link #dispatch}) and how their queue is drained.
+ * thread ({@link #dispatch}), queueing jobs in the pool's own queue ({@link #enqueue}) or their executor's.
  *
  * <p><b>Time limits and termination on threads.</b> The soft limit interrupts the task's thread and makes
  * {@link Job#checkSoftTimeLimit()} throw; if the task then fails, it fails with
@@ -43,6 +44,8 @@ public abstract class InProcessPool extends AbstractPool {
      * worker comes or goes, never per task. Queued jobs are found in the subclass's queue.
      */
     private final Set<WorkerSlot> slots = ConcurrentHashMap.newKeySet();
+    /** Jobs waiting for a worker, unless a subclass keeps them elsewhere (see {@link #enqueue}). */
+    private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
     /**
      * Jobs accepted and jobs ended (done, cancelled, abandoned or refused): the pool is idle when they are
      * equal. Two adders instead of one contended counter, because the submitter and every worker touch them.
@@ -51,8 +54,9 @@ public abstract class InProcessPool extends AbstractPool {
     private final LongAdder ended = new LongAdder();
     private volatile ScheduledThreadPoolExecutor timers;
 
-    protected InProcessPool(String name, PoolEnvironment env) {
-        super(name, env);
+    /** @see AbstractPool#AbstractPool(PoolEnvironment) */
+    protected InProcessPool(PoolEnvironment env) {
+        super(env);
     }
 
     // ---- subclass hooks ----------------------------------------------------------------------------------
@@ -60,17 +64,51 @@ public abstract class InProcessPool extends AbstractPool {
     /** Hands the job to a worker thread (or runs it, for solo); may throw {@link RejectedExecutionException}. */
     protected abstract void dispatch(Job job);
 
-    /** Removes and returns every job waiting for a worker. */
-    protected abstract List<Job> drainQueue();
+    /** Removes and returns every job waiting for a worker, oldest first. By default, from {@link #enqueue}'s queue. */
+    protected List<Job> drainQueue() {
+        List<Job> drained = new ArrayList<>();
+        for (Job j; (j = queue.poll()) != null; ) {
+            drained.add(j);
+        }
+        return drained;
+    }
 
     /** Removes one waiting job from the queue, if it is there. */
-    protected abstract void removeQueued(Job job);
+    protected void removeQueued(Job job) {
+        queue.remove(job);
+    }
 
     /** The waiting job of that task id, or {@code null}. */
-    protected abstract Job findQueued(String taskId);
+    protected Job findQueued(String taskId) {
+        for (Job job : queue) {
+            if (job.request().id().equals(taskId)) {
+                return job;
+            }
+        }
+        return null;
+    }
 
     /** Jobs waiting for a worker. */
-    protected abstract int queuedCount();
+    protected int queuedCount() {
+        return queue.size();
+    }
+
+    /**
+     * Puts a job in the pool's own FIFO queue (lock-free), where {@link #drainPending}, {@link #terminateJob}
+     * and stats find it. A pool whose executor keeps its own queue overrides the four queue hooks instead.
+     */
+    protected final void enqueue(Job job) {
+        queue.add(job);
+    }
+
+    /** The oldest waiting job, taken out of the queue; {@code null} if none waits. */
+    protected final Job nextQueued() {
+        return queue.poll();
+    }
+
+    protected final boolean hasQueued() {
+        return !queue.isEmpty();
+    }
 
     /** Configured workers. */
     protected abstract int concurrency();

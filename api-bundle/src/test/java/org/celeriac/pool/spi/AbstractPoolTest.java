@@ -17,12 +17,13 @@ import org.junit.jupiter.api.Test;
 class AbstractPoolTest {
 
     /** A pool that runs tasks inline and records which hooks ran. */
+    @PoolService(name = "recording")
     static final class RecordingPool extends AbstractPool {
         final List<String> hooks = new ArrayList<>();
         boolean failStart;
 
         RecordingPool() {
-            super("recording", PoolEnvironment.of(new MapTaskRegistry().register("one", (c, a, k) -> 1)));
+            super(PoolEnvironment.of(new MapTaskRegistry().register("one", (c, a, k) -> 1)));
         }
 
         @Override protected void onStart(PoolConfig config) {
@@ -45,8 +46,6 @@ class AbstractPoolTest {
         @Override protected void onTerminated() {
             hooks.add("terminated");
         }
-        @Override public boolean isGreen() { return false; }
-        @Override public boolean signalSafe() { return true; }
         @Override public List<TaskRequest> drainPending() { return List.of(); }
         @Override public boolean terminateJob(String taskId) { return false; }
         @Override public PoolStats stats() {

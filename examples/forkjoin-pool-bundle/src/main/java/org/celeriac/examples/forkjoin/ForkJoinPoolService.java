@@ -13,6 +13,7 @@ import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;
 import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.spi.PoolService;
 import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -25,35 +26,24 @@ import org.osgi.service.component.annotations.ServiceScope;
  *
  * <p>Extending {@link InProcessPool} gives it the whole {@link BasePool} contract (lifecycle, time limits,
  * terminateJob, drainPending, stats, events); the pool only decides how a job reaches a thread. Jobs wait in
- * its own FIFO queue, so that they can be drained and found by id; each submission to the ForkJoinPool
+ * the pool's FIFO queue ({@code enqueue}), so that they can be drained and found by id; each submission to the ForkJoinPool
  * runs one queued job. Register it with DS as a prototype-scoped {@code BasePool} service with a
  * {@code pool.name}, and the worker can select it, hot-swap to it, and fail over from it.
  *
  * <p>Can also be loaded without DS through {@code CELERIAC_CUSTOM_WORKER_POOL}, thanks to its public
  * {@code (PoolEnvironment)} constructor.
  */
-@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = {
-        "pool.name=forkjoin", "pool.green:Boolean=false", "pool.signal.safe:Boolean=false", "service.ranking:Integer=20"})
+@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = "service.ranking:Integer=20")
+@PoolService(name = "forkjoin")
 public final class ForkJoinPoolService extends InProcessPool {
-    private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
     private ForkJoinPool forkJoin;
     private int parallelism;
 
     @Activate
     public ForkJoinPoolService(@Reference PoolEnvironment env) {
-        super("forkjoin", env);
+        super(env);
     }
 
-
-    @Override
-    public boolean isGreen() {
-        return false;
-    }
-
-    @Override
-    public boolean signalSafe() {
-        return false;
-    }
 
     @Override
     public Set<PoolCapability> capabilities() {
@@ -88,42 +78,18 @@ public final class ForkJoinPoolService extends InProcessPool {
 
     @Override
     protected void dispatch(Job job) {
-        queue.add(job);
+        enqueue(job);
         forkJoin.execute(this::runOne);
     }
 
     private void runOne() {
-        Job job = queue.poll();
+        Job job = nextQueued();
         if (job != null) {
             WorkerSlot slot = ((SlotThread) Thread.currentThread()).slot;
             slot.begin(job);
             job.execute();
             slot.end();
         }
-    }
-
-    @Override
-    protected List<Job> drainQueue() {
-        List<Job> drained = new ArrayList<>();
-        for (Job j; (j = queue.poll()) != null; ) {
-            drained.add(j);
-        }
-        return drained;
-    }
-
-    @Override
-    protected Job findQueued(String taskId) {
-        return queue.stream().filter(j -> j.request().id().equals(taskId)).findFirst().orElse(null);
-    }
-
-    @Override
-    protected void removeQueued(Job job) {
-        queue.remove(job);
-    }
-
-    @Override
-    protected int queuedCount() {
-        return queue.size();
     }
 
     @Override

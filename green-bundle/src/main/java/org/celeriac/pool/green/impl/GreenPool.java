@@ -13,6 +13,7 @@ import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;
 import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.spi.PoolService;
 import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -32,32 +33,20 @@ import org.osgi.service.component.annotations.ServiceScope;
  * busy pool starts no thread per task beyond the first {@code concurrency}. Every release is followed by
  * {@link #pump()}, which closes the window where a job is queued while the last slot is being released.
  */
-@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = {
-        "pool.name=green", "pool.name=gevent", "pool.name=eventlet",
-        "pool.green:Boolean=true", "pool.signal.safe:Boolean=false", "service.ranking:Integer=40"})
+@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = "service.ranking:Integer=40")
+@PoolService(name = {"green", "gevent", "eventlet"}, green = true)
 public final class GreenPool extends InProcessPool {
     static final int DEFAULT_CONCURRENCY = 1000;
 
-    private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger running = new AtomicInteger();
     private volatile int limit;
     private ThreadFactory threads;
 
     @Activate
     public GreenPool(@Reference PoolEnvironment env) {
-        super("green", env);
+        super(env);
     }
 
-
-    @Override
-    public boolean isGreen() {
-        return true;
-    }
-
-    @Override
-    public boolean signalSafe() {
-        return false;
-    }
 
     @Override
     public Set<PoolCapability> capabilities() {
@@ -74,11 +63,11 @@ public final class GreenPool extends InProcessPool {
 
     @Override
     protected void dispatch(Job job) {
-        if (queue.isEmpty() && tryAcquire()) {
+        if (!hasQueued() && tryAcquire()) {
             start(job); // the common case below the bound: no trip through the queue (FIFO holds: it is empty)
             return;
         }
-        queue.add(job);
+        enqueue(job);
         pump();
     }
 
@@ -88,8 +77,8 @@ public final class GreenPool extends InProcessPool {
 
     /** Starts a runner for queued jobs while slots are free. */
     private void pump() {
-        while (!queue.isEmpty() && tryAcquire()) {
-            Job job = queue.poll();
+        while (hasQueued() && tryAcquire()) {
+            Job job = nextQueued();
             if (job == null) {
                 running.decrementAndGet();
             } else {
@@ -130,7 +119,7 @@ public final class GreenPool extends InProcessPool {
 
     private Job nextOrRelease() {
         if (running.get() <= limit) {
-            Job next = queue.poll();
+            Job next = nextQueued();
             if (next != null) {
                 return next;
             }
@@ -144,35 +133,6 @@ public final class GreenPool extends InProcessPool {
     protected void jobAbandoned(Job job) {
         running.decrementAndGet();
         pump();
-    }
-
-    @Override
-    protected List<Job> drainQueue() {
-        List<Job> drained = new ArrayList<>();
-        for (Job j; (j = queue.poll()) != null; ) {
-            drained.add(j);
-        }
-        return drained;
-    }
-
-    @Override
-    protected Job findQueued(String taskId) {
-        for (Job job : queue) {
-            if (job.request().id().equals(taskId)) {
-                return job;
-            }
-        }
-        return null;
-    }
-
-    @Override
-    protected void removeQueued(Job job) {
-        queue.remove(job);
-    }
-
-    @Override
-    protected int queuedCount() {
-        return queue.size();
     }
 
     @Override

@@ -30,6 +30,7 @@ import org.celeriac.pool.prefork.protocol.FrameCodec;
 import org.celeriac.pool.prefork.protocol.Json;
 import org.celeriac.pool.spi.AbstractPool;
 import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.spi.PoolService;
 import org.celeriac.pool.spi.PoolTaskHandle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceListener;
@@ -49,8 +50,8 @@ import org.osgi.service.component.annotations.ServiceScope;
  * <p>Children load the task bundles the worker has (see {@link BundleClasspath}), so a task resolves the
  * same in both. Pool-specific options: see {@link PreforkOptions}.
  */
-@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = {
-        "pool.name=prefork", "pool.green:Boolean=false", "pool.signal.safe:Boolean=true", "service.ranking:Integer=100"})
+@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = "service.ranking:Integer=100")
+@PoolService(name = "prefork", signal_safe = true)
 public final class PreforkPool extends AbstractPool {
     private static final AtomicLong INSTANCES = new AtomicLong();
 
@@ -72,7 +73,7 @@ public final class PreforkPool extends AbstractPool {
     }
 
     private PreforkPool(PoolEnvironment env, Supplier<ChildClasspath> classpath, BundleContext context) {
-        super("prefork", env);
+        super(env);
         this.classpath = classpath;
         this.context = context;
     }
@@ -87,16 +88,6 @@ public final class PreforkPool extends AbstractPool {
         return new PreforkPool(env, () -> cp, null);
     }
 
-
-    @Override
-    public boolean isGreen() {
-        return false;
-    }
-
-    @Override
-    public boolean signalSafe() {
-        return true;
-    }
 
     @Override
     public Set<PoolCapability> capabilities() {

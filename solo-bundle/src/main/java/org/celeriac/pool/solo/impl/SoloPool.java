@@ -7,6 +7,7 @@ import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;
 import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.spi.PoolService;
 import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -23,27 +24,17 @@ import org.osgi.service.component.annotations.ServiceScope;
  * on time and interrupt the task, but the caller gets its thread back only when the task returns; a task
  * that ignores interrupts holds it. Use it for debugging and for strictly sequential work.
  */
-@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = {
-        "pool.name=solo", "pool.green:Boolean=false", "pool.signal.safe:Boolean=true", "service.ranking:Integer=10"})
+@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = "service.ranking:Integer=10")
+@PoolService(name = "solo", signal_safe = true)
 public final class SoloPool extends InProcessPool {
     private final ReentrantLock turn = new ReentrantLock(true);
     private WorkerSlot slot;
 
     @Activate
     public SoloPool(@Reference PoolEnvironment env) {
-        super("solo", env);
+        super(env);
     }
 
-
-    @Override
-    public boolean isGreen() {
-        return false;
-    }
-
-    @Override
-    public boolean signalSafe() {
-        return true;
-    }
 
     @Override
     protected void onStart(PoolConfig config) {
@@ -66,20 +57,7 @@ public final class SoloPool extends InProcessPool {
         }
     }
 
-    @Override
-    protected List<Job> drainQueue() {
-        return List.of(); // nothing waits inside the pool: callers wait in applyAsync, already accepted
-    }
-
-    @Override
-    protected Job findQueued(String taskId) {
-        return null; // callers waiting for their turn are not queued in the pool; terminate() still stops them
-    }
-
-    @Override
-    protected void removeQueued(Job job) {
-    }
-
+    /** Nothing waits inside the pool (callers wait in applyAsync, already accepted): those waiting for their turn. */
     @Override
     protected int queuedCount() {
         return turn.getQueueLength();
@@ -89,9 +67,6 @@ public final class SoloPool extends InProcessPool {
     protected int concurrency() {
         return 1;
     }
-
-
-
 
     @Override
     protected void shutdownWorkers() {

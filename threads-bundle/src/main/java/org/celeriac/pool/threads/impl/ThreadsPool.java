@@ -15,6 +15,7 @@ import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;
 import org.celeriac.pool.spi.PoolEnvironment;
+import org.celeriac.pool.spi.PoolService;
 import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -30,8 +31,8 @@ import org.osgi.service.component.annotations.ServiceScope;
  * interrupt; that thread is then abandoned and the executor grows by one until it comes back, so the pool
  * keeps {@code concurrency} threads serving the queue.
  */
-@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = {
-        "pool.name=threads", "pool.green:Boolean=false", "pool.signal.safe:Boolean=false", "service.ranking:Integer=50"})
+@Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = "service.ranking:Integer=50")
+@PoolService(name = "threads")
 public final class ThreadsPool extends InProcessPool {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -41,19 +42,9 @@ public final class ThreadsPool extends InProcessPool {
 
     @Activate
     public ThreadsPool(@Reference PoolEnvironment env) {
-        super("threads", env);
+        super(env);
     }
 
-
-    @Override
-    public boolean isGreen() {
-        return false;
-    }
-
-    @Override
-    public boolean signalSafe() {
-        return false;
-    }
 
     @Override
     public Set<PoolCapability> capabilities() {

@@ -1,10 +1,8 @@
 package org.celeriac.shell;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
+import org.celeriac.pool.json.Json;
 
 /**
  * Turns what a person typed for {@code celeriac:send} into a task's {@code args} and {@code kwargs}: exactly
@@ -18,9 +16,6 @@ import java.util.Map;
  * to use instead.
  */
 final class JsonArgs {
-    static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS); // "[1] [2]" is not one JSON value
-
     private JsonArgs() {
     }
 
@@ -63,9 +58,9 @@ final class JsonArgs {
 
     private static Object parse(String text, String what, String hint) {
         try {
-            return MAPPER.readValue(text, Object.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(what + " is not valid JSON: " + text + " (" + e.getOriginalMessage() + ")" + hint);
+            return Json.read(text); // exactly one value: "[1] [2]" is refused, not cut at the first
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " is not valid JSON: " + text + " (" + firstLine(e.getMessage()) + ")" + hint);
         }
     }
 
@@ -74,10 +69,16 @@ final class JsonArgs {
                 : value == null ? "null" : "value (" + value.getClass().getSimpleName() + ")";
     }
 
+    /** Jackson's messages go on with the source location on further lines. */
+    private static String firstLine(String message) {
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
     static String toJson(Object value) {
         try {
-            return MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
+            return Json.write(value);
+        } catch (IllegalArgumentException notJson) {
             return String.valueOf(value);
         }
     }

@@ -33,9 +33,9 @@ public record TaskRequest(String id, String name, List<Object> args, Map<String,
     public TaskRequest {
         id = requireText(id, "task id");
         name = requireText(name, "task name");
-        args = JsonValues.frozenList(Objects.requireNonNull(args, "args must not be null (use List.of())"), "args");
-        kwargs = JsonValues.frozenMap(Objects.requireNonNull(kwargs, "kwargs must not be null (use Map.of())"), "kwargs");
-        headers = headers == null ? Map.of() : JsonValues.frozenMap(headers, "headers");
+        args = org.celeriac.pool.json.Json.frozenList(Objects.requireNonNull(args, "args must not be null (use List.of())"), "args");
+        kwargs = org.celeriac.pool.json.Json.frozenMap(Objects.requireNonNull(kwargs, "kwargs must not be null (use Map.of())"), "kwargs");
+        headers = headers == null ? Map.of() : org.celeriac.pool.json.Json.frozenMap(headers, "headers");
         requirePositive(softTimeLimit, "softTimeLimit");
         requirePositive(timeLimit, "timeLimit");
         if (softTimeLimit != null && timeLimit != null && softTimeLimit.compareTo(timeLimit) > 0) {

@@ -86,6 +86,16 @@ class TaskMessageDecoderTest {
     }
 
     @Test
+    void nanAndInfinityAsPythonsJsonSendsThemAreFloatArgumentsAndGoBackTheSameWay() throws Exception {
+        ObjectNode env = envelope();
+        // json.dumps([[float('nan'), float('inf'), float('-inf')], {}, {...}]) in Python
+        env.put("body", b64("[[NaN, Infinity, -Infinity], {}, {\"callbacks\": null, \"errbacks\": null, \"chain\": null, \"chord\": null}]"));
+        TaskRequest r = ((DecodedTask.Run) decoder.decode(KombuMessage.parse(env.toString()))).request();
+        assertEquals(List.of(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY), r.args());
+        assertEquals("[NaN,Infinity,-Infinity]", Json.write(r.args()), "as Python's json.loads reads them back");
+    }
+
+    @Test
     void refusesPickleWithoutReadingIt() throws Exception {
         ObjectNode env = envelope();
         env.put("content-type", "application/x-python-serialize");

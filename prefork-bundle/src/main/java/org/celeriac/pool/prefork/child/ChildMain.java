@@ -22,7 +22,7 @@ import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.prefork.protocol.Frame;
 import org.celeriac.pool.prefork.protocol.FrameCodec;
-import org.celeriac.pool.prefork.protocol.Json;
+import org.celeriac.pool.prefork.protocol.Payloads;
 import org.celeriac.pool.prefork.protocol.ProtocolException;
 
 /**
@@ -105,10 +105,10 @@ public final class ChildMain {
         Path storage = Path.of(args[0]).resolveSibling("child-" + ProcessHandle.current().pid());
         ChildFramework tasks;
         try {
-            write(channel, codec, Frame.json(Frame.HELLO, 0, Json.write(hello)));
+            write(channel, codec, Frame.json(Frame.HELLO, 0, Payloads.write(hello)));
             tasks = ChildFramework.start(storage, jars(args, 2), configurations(), warnings);
             // What went wrong while loading goes to the worker, which says it once, not once per child.
-            write(channel, codec, Frame.json(Frame.WORKER_UP, 0, Json.write(Map.of("pid", ProcessHandle.current().pid(),
+            write(channel, codec, Frame.json(Frame.WORKER_UP, 0, Payloads.write(Map.of("pid", ProcessHandle.current().pid(),
                     "tasks", List.copyOf(tasks.taskNames()), "unavailable", tasks.unavailable(), "warnings", warnings))));
         } catch (IOException e) {
             // The worker went away while this child started (e.g. it was SIGKILLed): leave quietly, as below.
@@ -134,7 +134,7 @@ public final class ChildMain {
             return List.of();
         }
         try {
-            Object all = Json.readObject(Files.readAllBytes(Path.of(file)), "configurations " + file).get("configurations");
+            Object all = Payloads.readObject(Files.readAllBytes(Path.of(file)), "configurations " + file).get("configurations");
             return all instanceof List<?> list ? (List<Map<String, Object>>) list : List.of();
         } catch (ProtocolException e) {
             throw new IOException("unreadable configurations " + file + ": " + e.getMessage(), e);
@@ -186,15 +186,15 @@ public final class ChildMain {
                 }
                 String json;
                 try {
-                    json = Json.write(result);
+                    json = Payloads.write(result);
                 } catch (IllegalArgumentException e) {
-                    json = Json.write(failure("java.lang.IllegalArgumentException",
+                    json = Payloads.write(failure("java.lang.IllegalArgumentException",
                             "the task returned a value that is not JSON: " + e.getMessage(), ""));
                 }
                 try {
                     write(channel, codec, Frame.json(Frame.RESULT, f.job(), json));
                 } catch (IllegalArgumentException tooBig) {
-                    write(channel, codec, Frame.json(Frame.RESULT, f.job(), Json.write(failure(
+                    write(channel, codec, Frame.json(Frame.RESULT, f.job(), Payloads.write(failure(
                             "java.lang.IllegalArgumentException", "the task's result is too large: " + tooBig.getMessage(), ""))));
                 }
             }
@@ -207,7 +207,7 @@ public final class ChildMain {
     private Map<String, Object> run(Frame f) {
         Map<String, Object> msg;
         try {
-            msg = Json.readObject(f);
+            msg = Payloads.readObject(f);
         } catch (ProtocolException e) {
             return failure(ProtocolException.class.getName(), e.getMessage(), "");
         }
@@ -293,13 +293,13 @@ public final class ChildMain {
         Path storage = Files.createTempDirectory("celeriac-train-");
         ChildFramework tasks = ChildFramework.start(storage, jars, List.of(), warnings);
         FrameCodec codec = new FrameCodec(1 << 20);
-        ByteBuffer b = codec.encode(Frame.json(Frame.TASK, 1, Json.write(Map.of("id", "t", "name", "x", "args", List.of(1, "a"),
+        ByteBuffer b = codec.encode(Frame.json(Frame.TASK, 1, Payloads.write(Map.of("id", "t", "name", "x", "args", List.of(1, "a"),
                 "kwargs", Map.of("k", 1.5)))));
         codec.feed(b);
         Frame f = codec.next();
-        Json.readObject(f);
+        Payloads.readObject(f);
         TaskRequest.builder("x").args(List.of(1)).build();
-        Json.write(failure("x", "y", trace(new IllegalStateException("train"))));
+        Payloads.write(failure("x", "y", trace(new IllegalStateException("train"))));
         rss();
         System.out.println("trained with " + tasks.taskNames().size() + " task names");
         tasks.stop(storage);

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import org.celeriac.pool.prefork.protocol.Frame;
 import org.celeriac.pool.prefork.protocol.FrameCodec;
-import org.celeriac.pool.prefork.protocol.Json;
+import org.celeriac.pool.prefork.protocol.Payloads;
 import org.celeriac.pool.prefork.protocol.ProtocolException;
 
 /**
@@ -118,7 +118,7 @@ final class ChildChannels {
             close(key);
             return false;
         }
-        Map<String, Object> hello = Json.readObject(f);
+        Map<String, Object> hello = Payloads.readObject(f);
         byte[] secret = String.valueOf(hello.get("secret")).getBytes(StandardCharsets.UTF_8);
         for (Child c : children) {
             if (hello.get("index") instanceof Number i && c.index == i.intValue() && c.channel == null && !c.gone

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.celeriac.pool.prefork.child.ChildMain;
-import org.celeriac.pool.prefork.protocol.Json;
+import org.celeriac.pool.prefork.protocol.Payloads;
 
 /**
  * Starts child JVMs: the same JDK as the worker, a small heap, serial GC, exit on OutOfMemoryError, and a
@@ -85,7 +85,7 @@ final class ChildLauncher {
         Path tmp = file.resolveSibling(file.getFileName() + "." + Thread.currentThread().threadId());
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, Json.write(Map.of("configurations", cp.configurations())));
+        Files.writeString(tmp, Payloads.write(Map.of("configurations", cp.configurations())));
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return file;
     }

@@ -18,7 +18,7 @@ import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskTerminatedException;
 import org.celeriac.pool.api.WorkerLostException;
 import org.celeriac.pool.prefork.protocol.Frame;
-import org.celeriac.pool.prefork.protocol.Json;
+import org.celeriac.pool.prefork.protocol.Payloads;
 import org.celeriac.pool.prefork.protocol.ProtocolException;
 
 /**
@@ -198,7 +198,7 @@ final class Hub {
                 supervisor.up(c);
                 listener.childUp(c.pid, c.upNanos - c.spawnNanos);
                 if (c.generation == supervisor.generation()) { // an older child says nothing about the current task set
-                    unavailable.childUp(Json.readObject(f));
+                    unavailable.childUp(Payloads.readObject(f));
                 }
             }
             case Frame.RESULT -> scheduler.result(c, f);

@@ -16,7 +16,7 @@ import org.celeriac.pool.api.TimeLimitExceededException;
 import org.celeriac.pool.api.UnknownTaskException;
 import org.celeriac.pool.api.WorkerLostException;
 import org.celeriac.pool.prefork.protocol.Frame;
-import org.celeriac.pool.prefork.protocol.Json;
+import org.celeriac.pool.prefork.protocol.Payloads;
 import org.celeriac.pool.prefork.protocol.ProtocolException;
 
 /**
@@ -103,7 +103,7 @@ final class Scheduler {
         if (job == null || job.number != f.job()) {
             throw new ProtocolException("RESULT for job " + f.job() + " but the child runs " + (job == null ? "nothing" : job.number));
         }
-        Map<String, Object> msg = Json.readObject(f);
+        Map<String, Object> msg = Payloads.readObject(f);
         c.outstanding.poll();
         c.tasksDone++;
         c.hardDeadline = 0;

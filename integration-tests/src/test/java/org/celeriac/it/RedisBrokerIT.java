@@ -272,6 +272,27 @@ class RedisBrokerIT {
     }
 
     @Test
+    void aSecondMessageForARunningTaskIdIsAcknowledgedWithoutRunningIt() throws Exception {
+        Broker broker = configure(Map.of());
+        try (Jedis j = redis.client()) {
+            Map<String, AtomicInteger> published = new ConcurrentHashMap<>();
+            Thread listener = subscribe(published);
+            TaskRequest slow = TaskRequest.of("sleep", 1.0);
+            com.fasterxml.jackson.databind.node.ObjectNode copy = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    JSON.readTree(MessageEncoder.task(slow, "celery", 0)); // a broken producer: new tag, same task id
+            ((com.fasterxml.jackson.databind.node.ObjectNode) copy.get("properties")).put("delivery_tag", "copy-of-" + slow.id());
+            push(j, slow);
+            j.lpush("celery", copy.toString());
+            assertEquals("SUCCESS", awaitResult(j, slow.id()).get("status").asText());
+            FelixContainer.await("both messages acknowledged", WAIT, () -> j.hlen("unacked") == 0 && j.llen("celery") == 0);
+            Thread.sleep(500);
+            assertEquals(1, published.get("celery-task-meta-" + slow.id()).get(), "the task ran and reported once");
+            listener.interrupt();
+        }
+        assertEquals(2, broker.stats().acknowledged());
+    }
+
+    @Test
     void stoppingTheBrokerMidFlightPutsBackWhatDidNotRun() throws Exception {
         worker.use("threads", 2);
         configure(Map.of("prefetch.multiplier", 4));

@@ -82,10 +82,8 @@ final class Container {
         putIfSet(config, "celeriac.broker.url", broker.url());
         putIfSet(config, "celeriac.broker.queues", broker.queues());
         putIfSet(config, "celeriac.broker.hostname", broker.hostname());
-        if (taskEvents || trackStarted) {
-            config.put("celeriac.worker.task.events", "true"); // the pools' start events feed both
-        }
-        if (taskEvents) {
+        if (taskEvents) { // Celery's -E: the pools' events on Event Admin, and the broker's to Celery
+            config.put("celeriac.worker.task.events", "true");
             config.put("celeriac.broker.task.events", "true");
         }
         if (trackStarted) {

@@ -48,7 +48,7 @@ public final class Main implements Callable<Integer> {
     boolean taskEvents;
 
     @Option(names = "--track-started", description = "report tasks as STARTED in the result backend when a pool "
-            + "starts them, Celery's task_track_started (turns on the pools' task events too).")
+            + "starts them, Celery's task_track_started.")
     boolean trackStarted;
 
     @Option(names = "--home", defaultValue = "${sys:celeriac.home}",

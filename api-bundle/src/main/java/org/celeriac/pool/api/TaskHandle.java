@@ -3,6 +3,7 @@ package org.celeriac.pool.api;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -33,6 +34,16 @@ public interface TaskHandle {
     /** The worker that runs or ran the task (thread name, virtual-thread id, child pid), or {@code null} before it started. */
     String workerId();
 
+    /**
+     * Completes with the {@linkplain #workerId() worker id} when the task starts running, before its result
+     * completes (Celery's {@code task-started}, {@code task_track_started}); completes with {@code null} if
+     * the task reached its final state without starting (revoked, expired, refused, cut off while queued).
+     * A handle that moves between pools (the worker's) completes once, when a pool really starts the task.
+     *
+     * @since 1.3
+     */
+    CompletionStage<String> started();
+
     /** The result, as a stage to compose; completing it from outside is not possible. */
     CompletionStage<Object> result();
 
@@ -43,7 +54,9 @@ public interface TaskHandle {
      * @throws TimeoutException     not done in time (the task goes on)
      * @throws InterruptedException the caller was interrupted (the task goes on)
      */
-    Object await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException;
+    default Object await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
+        return result().toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
 
     /**
      * Terminates the task as {@link BasePool#terminateJob(String)} does.

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -260,7 +261,8 @@ public abstract class InProcessPool extends AbstractPool {
         }
     }
 
-    ScheduledFuture<?> schedule(Runnable action, Duration delay) {
+    /** The pool's timer thread, started on first use. */
+    ScheduledExecutorService timers() {
         ScheduledThreadPoolExecutor t = timers;
         if (t == null) {
             synchronized (this) {
@@ -276,8 +278,12 @@ public abstract class InProcessPool extends AbstractPool {
                 }
             }
         }
+        return t;
+    }
+
+    ScheduledFuture<?> schedule(Runnable action, Duration delay) {
         try {
-            return t.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
+            return timers().schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             return null; // the pool terminated meanwhile; its jobs were cut off already
         }

@@ -5,7 +5,6 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import org.celeriac.pool.api.PoolState;
-import org.celeriac.pool.api.SoftTimeLimitExceededException;
 import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskContext;
 import org.celeriac.pool.api.TaskExpiredException;
@@ -21,12 +20,12 @@ import org.celeriac.pool.api.TimeLimitExceededException;
  * <pre>
  *   QUEUED  --execute()-------------> RUNNING --task returned--> DONE
  *   QUEUED  --cancel / expiry-------> CANCELLED (drained, terminated, or expired before it started)
- *   RUNNING --interrupt-------------> INTERRUPTING --> RUNNING   (soft limit)
  *   RUNNING --abandon()-------------> INTERRUPTING --> ABANDONED (hard limit or terminate: handle failed,
  *                                                                 thread interrupted and given up)
  * </pre>
  * Interrupts are sent only from INTERRUPTING, which the runner waits out before it leaves RUNNING and clears
- * its interrupt flag, so an interrupt never leaks into the next task that a pooled thread runs.
+ * its interrupt flag, so an interrupt never leaks into the next task that a pooled thread runs. The soft
+ * limit is a {@link SoftTimeLimit}, guarded the same way, which the runner finishes first.
  */
 public final class Job implements TaskContext, Runnable {
     private static final int QUEUED = 0;
@@ -56,9 +55,8 @@ public final class Job implements TaskContext, Runnable {
     private Thread thread;                // written before QUEUED -> RUNNING, read only after seeing RUNNING
     private volatile String workerId;
     private volatile boolean cancelled;
-    private volatile boolean softLimitHit;
-    private ScheduledFuture<?> softTimer; // written and cancelled by the running thread only
-    private ScheduledFuture<?> hardTimer;
+    private volatile SoftTimeLimit soft = SoftTimeLimit.NONE; // armed by the running thread
+    private ScheduledFuture<?> hardTimer;  // written and cancelled by the running thread only
     private System.Logger logger;
 
     Job(InProcessPool pool, PoolTaskHandle handle, Task task, Duration softLimit, Duration hardLimit) {
@@ -122,7 +120,10 @@ public final class Job implements TaskContext, Runnable {
         } catch (Throwable t) {
             error = t;
         }
-        disarmTimers();
+        soft.finish();
+        if (hardTimer != null) {
+            hardTimer.cancel(false);
+        }
         boolean owned = leaveRunning();
         Thread.interrupted(); // an interrupt aimed at this task must not reach the thread's next one
         if (!owned) {
@@ -132,8 +133,7 @@ public final class Job implements TaskContext, Runnable {
         if (error == null) {
             handle.succeed(result);
         } else {
-            handle.fail(softLimitHit && !(error instanceof SoftTimeLimitExceededException)
-                    ? new SoftTimeLimitExceededException(softLimitMessage(), error) : error);
+            handle.fail(soft.failure(error));
         }
         pool.jobFinished(this);
         return true;
@@ -157,13 +157,13 @@ public final class Job implements TaskContext, Runnable {
     }
 
     /**
-     * Interrupts the running task; with {@code abandon}, also gives it up (RUNNING -> ABANDONED). The
-     * INTERRUPTING step keeps the runner from finishing, and clearing its interrupt flag, while the interrupt
-     * is sent, so that the interrupt can never hit the next task of a pooled thread.
+     * Interrupts the running task and gives it up (RUNNING -> INTERRUPTING -> ABANDONED). The INTERRUPTING
+     * step keeps the runner from finishing, and clearing its interrupt flag, while the interrupt is sent, so
+     * that the interrupt can never hit the next task of a pooled thread.
      *
      * @return whether the task was running and has been interrupted
      */
-    private boolean interruptRunning(boolean abandon) {
+    private boolean abandonRunning() {
         for (;;) {
             int s = state;
             if (s == INTERRUPTING) {
@@ -175,7 +175,7 @@ public final class Job implements TaskContext, Runnable {
             }
             if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
                 thread.interrupt();
-                state = abandon ? ABANDONED : RUNNING;
+                state = ABANDONED;
                 return true;
             }
         }
@@ -212,7 +212,7 @@ public final class Job implements TaskContext, Runnable {
             pool.jobFinished(this);
             return true;
         }
-        if (!interruptRunning(true)) {
+        if (!abandonRunning()) {
             return false;
         }
         cancelled = true;
@@ -223,34 +223,13 @@ public final class Job implements TaskContext, Runnable {
     }
 
     private void armTimers() {
-        Duration soft = softLimit;
+        soft = SoftTimeLimit.arm(handle.request(), softLimit, pool.timers());
         Duration hard = hardLimit;
-        if (soft != null) {
-            softTimer = pool.schedule(this::softLimitReached, soft);
-        }
         if (hard != null) {
             hardTimer = pool.schedule(() -> abandon(new TimeLimitExceededException(
                     "task " + handle.request().name() + "[" + handle.taskId() + "] exceeded its hard time limit of "
                             + hard + " on " + workerId)), hard);
         }
-    }
-
-    private void disarmTimers() {
-        if (softTimer != null) {
-            softTimer.cancel(false);
-        }
-        if (hardTimer != null) {
-            hardTimer.cancel(false);
-        }
-    }
-
-    private void softLimitReached() {
-        softLimitHit = true;
-        interruptRunning(false);
-    }
-
-    private String softLimitMessage() {
-        return "task " + handle.request().name() + "[" + handle.taskId() + "] exceeded its soft time limit of " + softLimit;
     }
 
     // ---- TaskContext -------------------------------------------------------------------------------------
@@ -267,14 +246,12 @@ public final class Job implements TaskContext, Runnable {
 
     @Override
     public boolean isCancelled() {
-        return cancelled || softLimitHit;
+        return cancelled || soft.hit();
     }
 
     @Override
     public void checkSoftTimeLimit() {
-        if (softLimitHit) {
-            throw new SoftTimeLimitExceededException(softLimitMessage());
-        }
+        soft.check();
     }
 
     @Override

@@ -2,13 +2,9 @@ package org.celeriac.pool.spi;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskState;
@@ -24,6 +20,7 @@ public final class PoolTaskHandle implements TaskHandle {
     private final TaskRequest request;
     private final AbstractPool pool;
     private final CompletableFuture<Object> future = new CompletableFuture<>();
+    private final CompletableFuture<String> started = new CompletableFuture<>();
     /** PENDING -> STARTED -> final, or PENDING -> final; changed by CAS, and set final before the future completes. */
     private volatile TaskState state = TaskState.PENDING;
     private static final VarHandle STATE;
@@ -68,14 +65,15 @@ public final class PoolTaskHandle implements TaskHandle {
     }
 
     @Override
+    public CompletionStage<String> started() {
+        return started.minimalCompletionStage();
+    }
+
+    @Override
     public CompletionStage<Object> result() {
         return future.minimalCompletionStage();
     }
 
-    @Override
-    public Object await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
-        return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
 
     @Override
     public boolean terminate() {
@@ -91,6 +89,7 @@ public final class PoolTaskHandle implements TaskHandle {
     public void markStarted(String worker) {
         this.workerId = worker;
         if (STATE.compareAndSet(this, TaskState.PENDING, TaskState.STARTED)) {
+            started.complete(worker);
             pool.taskStarted(this);
         }
     }
@@ -123,6 +122,7 @@ public final class PoolTaskHandle implements TaskHandle {
                 return false;
             }
             if (STATE.compareAndSet(this, s, finalState)) {
+                started.complete(null); // ended without starting; no-op if it started
                 return true;
             }
         }

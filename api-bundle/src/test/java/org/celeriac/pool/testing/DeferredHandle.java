@@ -1,11 +1,7 @@
 package org.celeriac.pool.testing;
 
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskState;
@@ -45,14 +41,15 @@ final class DeferredHandle implements TaskHandle {
     }
 
     @Override
+    public CompletionStage<String> started() {
+        return handle.thenCompose(TaskHandle::started);
+    }
+
+    @Override
     public CompletionStage<Object> result() {
         return handle.thenCompose(TaskHandle::result);
     }
 
-    @Override
-    public Object await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
-        return result().toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
 
     @Override
     public boolean terminate() {

@@ -124,6 +124,42 @@ public abstract class PoolContractTest {
     }
 
     @Test
+    void concurrencyIsUsedAndNeverExceeded() throws Exception {
+        start();
+        List<TaskHandle> handles = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            handles.add(pool.applyAsync(TaskRequest.of("gauge", 2)));
+        }
+        for (TaskHandle h : handles) {
+            h.await(WAIT);
+        }
+        assertEquals(concurrency(), tasks.maxConcurrent.get());
+        assertEquals(60, pool.stats().completed());
+    }
+
+    @Test
+    void startedCompletesWithTheWorkerBeforeTheResult() throws Exception {
+        start();
+        TaskHandle h = submitAsync(TaskRequest.of("block", "started"));
+        List<String> order = new CopyOnWriteArrayList<>();
+        h.started().thenAccept(worker -> order.add("started on " + worker));
+        h.result().whenComplete((value, error) -> order.add("result"));
+        tasks.awaitStarted("started");
+        tasks.open("started");
+        h.await(WAIT);
+        assertNotNull(h.workerId());
+        long deadline = System.nanoTime() + WAIT.toNanos(); // await() may return before the callbacks ran
+        while (order.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        if (h instanceof DeferredHandle) { // solo runs the task inside applyAsync: its caller sees both at once
+            assertTrue(order.contains("started on " + h.workerId()), order.toString());
+        } else {
+            assertEquals(List.of("started on " + h.workerId(), "result"), order);
+        }
+    }
+
+    @Test
     void unknownTaskFailsTheHandleNamingTheTask() throws Exception {
         start();
         Throwable cause = failure(pool.applyAsync(TaskRequest.of("no.such.task")));
@@ -145,6 +181,7 @@ public abstract class PoolContractTest {
         assertInstanceOf(TaskExpiredException.class, failure(h));
         assertEquals(TaskState.REVOKED, h.state());
         assertFalse(tasks.runs.containsKey("expired"));
+        assertEquals(null, h.started().toCompletableFuture().getNow("not completed"), "it never started");
     }
 
     @Test

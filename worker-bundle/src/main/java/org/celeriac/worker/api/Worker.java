@@ -18,7 +18,8 @@ public interface Worker {
      * Runs a task on the active pool. The returned handle is the worker's own: it survives hot-swaps and
      * failovers (a task still queued when its pool goes away is moved to the next pool and completes there).
      * Task problems (unknown name, failure, limits) complete the handle exceptionally; a task id that is
-     * already pending or running fails the new handle with {@link IllegalArgumentException} (no task runs twice).
+     * already pending or running fails the new handle with {@link org.celeriac.pool.api.DuplicateTaskException} (no
+     * task runs twice).
      * A request with an ETA in the future is held by the worker until then.
      *
      * <p>While no pool is available the call waits up to the configured {@code pool_wait_timeout}, then

@@ -216,7 +216,6 @@ final class PoolSwitch {
         if (last == null) {
             return true;
         }
-        LOG.log(Level.INFO, "shutting down: letting the accepted tasks finish on pool " + last.pool().name() + " (grace " + grace + ")");
         boolean clean = last.pool().close(grace);
         last.offer().release(last.pool());
         return clean;

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.celeriac.pool.api.BasePool;
+import org.celeriac.pool.api.DuplicateTaskException;
 import org.celeriac.pool.api.PoolCapability;
 import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.PoolStats;
@@ -103,6 +104,8 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
         shuttingDown = true;
         int accepted = book.pendingCount();
         Duration grace = settings.shutdownGrace();
+        lane.activePool().ifPresent(pool -> LOG.log(Level.INFO, "shutting down: letting " + accepted
+                + " accepted task(s) finish on pool " + pool.name() + " (grace " + grace + ")"));
         if (!lane.close(grace)) {
             LOG.log(Level.WARNING, "shutdown grace of " + grace + " ran out");
         }
@@ -172,7 +175,7 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
         }
         WorkerTaskHandle h = new WorkerTaskHandle(request, book, this::terminate);
         if (!book.admit(h)) {
-            return WorkerTaskHandle.failed(request, new IllegalArgumentException("task id " + request.id()
+            return WorkerTaskHandle.failed(request, new DuplicateTaskException("task id " + request.id()
                     + " is already pending or running; a task id runs once"));
         }
         Instant eta = request.eta();

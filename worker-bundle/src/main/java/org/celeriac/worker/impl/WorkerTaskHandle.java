@@ -1,12 +1,8 @@
 package org.celeriac.worker.impl;
 
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.TaskHandle;
@@ -24,6 +20,7 @@ final class WorkerTaskHandle implements TaskHandle {
     private final TaskBook book;
     private final Predicate<String> terminator;
     private final CompletableFuture<Object> future = new CompletableFuture<>();
+    private final CompletableFuture<String> started = new CompletableFuture<>();
     private volatile TaskHandle poolHandle;
     private volatile BasePool pool;
     private volatile TaskState finalState;
@@ -65,6 +62,11 @@ final class WorkerTaskHandle implements TaskHandle {
     void attach(BasePool owner, TaskHandle handle) {
         this.pool = owner;
         this.poolHandle = handle;
+        handle.started().thenAccept(worker -> {
+            if (worker != null) { // null: this pool did not start it (e.g. handed it back); another may
+                started.complete(worker);
+            }
+        });
         handle.result().whenComplete((value, error) -> {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof TaskRequeuedException) {
@@ -98,6 +100,7 @@ final class WorkerTaskHandle implements TaskHandle {
         // The id is free before anyone hears of the outcome: a broker that resends the task (a retry) from a
         // completion callback must find no pending task under that id.
         book.finished(this);
+        started.complete(null); // ended without starting; no-op if it started
         if (error == null) {
             future.complete(value);
         } else {
@@ -134,14 +137,15 @@ final class WorkerTaskHandle implements TaskHandle {
     }
 
     @Override
+    public CompletionStage<String> started() {
+        return started.minimalCompletionStage();
+    }
+
+    @Override
     public CompletionStage<Object> result() {
         return future.minimalCompletionStage();
     }
 
-    @Override
-    public Object await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
-        return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
 
     @Override
     public boolean terminate() {

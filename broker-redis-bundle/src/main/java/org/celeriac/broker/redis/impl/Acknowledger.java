@@ -163,7 +163,7 @@ final class Acknowledger implements Runnable {
         }
         counters.acknowledged.increment();
         if (!ours) {
-            LOG.log(Level.WARNING, "message " + s.delivery().tag + " (task " + s.delivery().taskId() + ") was restored to "
+            LOG.log(Level.WARNING, "message " + s.delivery().tag + " (task " + s.delivery().message.taskId() + ") was restored to "
                     + "its queue by another worker before this one acknowledged it (visibility timeout too short for a "
                     + "stalled worker?): its result is left to the copy that runs there");
         }

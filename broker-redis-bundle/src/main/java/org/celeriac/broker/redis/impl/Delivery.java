@@ -19,7 +19,6 @@ final class Delivery {
     /** When it was taken ({@link System#nanoTime()}): a task event's runtime counts from here. */
     final long takenAt = System.nanoTime();
     private final AtomicBoolean settled = new AtomicBoolean();
-    private volatile String taskId;
     private volatile TaskHandle handle;
 
     Delivery(String tag, String queueKey, KombuMessage message, boolean counted) {
@@ -34,17 +33,8 @@ final class Delivery {
         return settled.compareAndSet(false, true);
     }
 
-    void taskId(String taskId) {
-        this.taskId = taskId;
-    }
-
     void handle(TaskHandle handle) {
         this.handle = handle;
-    }
-
-    /** The task id, once the message was decoded as a task. */
-    String taskId() {
-        return taskId;
     }
 
     /** The worker's handle, once submitted. */

@@ -14,6 +14,7 @@ import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageFormatException;
 import org.celeriac.broker.celery.ResultMeta;
 import org.celeriac.broker.celery.TaskMessageDecoder;
+import org.celeriac.pool.api.DuplicateTaskException;
 import org.celeriac.pool.api.PoolUnavailableException;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.worker.api.Worker;
@@ -35,10 +36,13 @@ final class Dispatcher {
     private final Counters counters;
     private final boolean storeResults;
     private final TaskEvents events;
+    /** Celery's task_track_started, or {@code null} when off. */
+    private final StartedStates startedStates;
     private final RetryPolicies retries;
 
     Dispatcher(InFlight inFlight, Acknowledger acknowledger, Worker worker, TaskMessageDecoder decoder,
-               RevokedTasks revoked, Counters counters, boolean storeResults, TaskEvents events, RetryPolicies retries) {
+               RevokedTasks revoked, Counters counters, boolean storeResults, TaskEvents events, StartedStates startedStates,
+               RetryPolicies retries) {
         this.inFlight = inFlight;
         this.acknowledger = acknowledger;
         this.worker = worker;
@@ -47,6 +51,7 @@ final class Dispatcher {
         this.counters = counters;
         this.storeResults = storeResults;
         this.events = events;
+        this.startedStates = startedStates;
         this.retries = retries;
     }
 
@@ -87,12 +92,6 @@ final class Dispatcher {
         inFlight.add(d);
         String taskId = run.taskId();
         counters.taskReceived(run.request().name());
-        if (!inFlight.claimTaskId(taskId, d)) {
-            LOG.log(Level.WARNING, "task " + taskId + " arrived again while it is still running here; the duplicate "
-                    + "message " + tag + " is acknowledged without running (a task id runs once)");
-            acknowledger.ack(d);
-            return;
-        }
         events.received(run);
         if (revoked.contains(taskId)) {
             settle(d, run, null, CeleryError.revoked());
@@ -106,12 +105,27 @@ final class Dispatcher {
             return;
         }
         d.handle(handle);
+        handle.started().thenAccept(workerId -> {
+            if (workerId != null) { // null: it ended without starting
+                events.started(taskId, workerId);
+                if (startedStates != null) {
+                    startedStates.started(taskId, workerId);
+                }
+            }
+        });
         handle.result().whenComplete((value, failure) -> finished(d, run, value, failure));
     }
 
     /** A task's outcome: put back, retried or settled. On a pool thread; a bug here still settles the message. */
     private void finished(Delivery d, DecodedTask.Run run, Object value, Throwable failure) {
         try {
+            if (failure != null && CeleryError.rootCause(failure) instanceof DuplicateTaskException) {
+                // The worker runs a task id once; the original settles it and reports its result.
+                LOG.log(Level.WARNING, "task " + run.taskId() + " arrived again while it is still running here; the "
+                        + "duplicate message " + d.tag + " is acknowledged without running");
+                acknowledger.ack(d);
+                return;
+            }
             if (failure != null && CeleryError.rootCause(failure) instanceof PoolUnavailableException) {
                 // No pool ran it here: another worker (or a pool that comes back) will.
                 acknowledger.requeue(d);
@@ -142,7 +156,6 @@ final class Dispatcher {
         List<Acknowledger.Write> messages = List.of(new Acknowledger.Write(d.queueKey, Continuations.retry(run, delay, queue)));
         LOG.log(Level.INFO, "task " + run.request().name() + "[" + taskId + "] failed (" + error.type() + ": "
                 + error.message() + "); retry " + (Continuations.retries(run) + 1) + " in " + delay);
-        inFlight.releaseTaskId(d);
         acknowledger.ack(d, results, messages);
         events.retried(run, error);
     }
@@ -178,7 +191,6 @@ final class Dispatcher {
             LOG.log(Level.ERROR, "cannot send what follows task " + run.request().name() + "[" + taskId + "]: " + e, e);
             messages.clear();
         }
-        inFlight.releaseTaskId(d);
         acknowledger.ack(d, results, messages);
         events.finished(run, value, error, System.nanoTime() - d.takenAt);
     }

@@ -16,7 +16,6 @@ import java.util.function.IntSupplier;
  */
 final class InFlight {
     private final Map<String, Delivery> byTag = new ConcurrentHashMap<>();
-    private final Map<String, Delivery> byTaskId = new ConcurrentHashMap<>();
     private final IntSupplier limit;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition roomFreed = lock.newCondition();
@@ -63,35 +62,6 @@ final class InFlight {
         }
     }
 
-    /**
-     * Records the task id a delivery carries.
-     *
-     * @return {@code false} if another held message carries the same task id (a duplicate, not to run twice)
-     */
-    boolean claimTaskId(String taskId, Delivery d) {
-        if (byTaskId.putIfAbsent(taskId, d) != null) {
-            return false;
-        }
-        d.taskId(taskId);
-        return true;
-    }
-
-    /**
-     * Frees the task id of {@code d} once its task is done: the message that settles it may carry the same id
-     * again (a retry), and the consumer can take that before the settlement's reply comes back.
-     */
-    void releaseTaskId(Delivery d) {
-        String taskId = d.taskId();
-        if (taskId != null) {
-            byTaskId.remove(taskId, d);
-        }
-    }
-
-    /** Whether a held, unfinished message carries task {@code taskId}. */
-    boolean holdsTask(String taskId) {
-        return byTaskId.containsKey(taskId);
-    }
-
     void remove(Delivery d) {
         if (byTag.remove(d.tag, d) && d.counted) {
             lock.lock();
@@ -102,7 +72,6 @@ final class InFlight {
                 lock.unlock();
             }
         }
-        releaseTaskId(d);
     }
 
     int size() {

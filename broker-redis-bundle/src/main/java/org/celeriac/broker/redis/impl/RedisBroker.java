@@ -2,7 +2,6 @@ package org.celeriac.broker.redis.impl;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -10,7 +9,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.celeriac.broker.celery.TaskMessageDecoder;
-import org.celeriac.pool.api.PoolEvents;
 import org.celeriac.pool.api.PoolStats;
 import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskHandle;
@@ -21,7 +19,6 @@ import org.celeriac.worker.api.BrokerStats;
 import org.celeriac.worker.api.Worker;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -29,8 +26,6 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.event.EventConstants;
-import org.osgi.service.event.EventHandler;
 import org.osgi.service.metatype.annotations.Designate;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
@@ -71,9 +66,7 @@ public final class RedisBroker implements Broker {
     private final Consumer consumer;
     private final Pidbox pidbox;
     private final EventDispatcher events;
-    private final ServiceRegistration<EventHandler> taskStarted;
     private final StartedStates startedStates;
-    private final ServiceRegistration<EventHandler> startedRegistration;
     private final ScheduledExecutorService housekeeping;
     private final Thread consumerThread;
     private final Thread acknowledgerThread;
@@ -100,15 +93,11 @@ public final class RedisBroker implements Broker {
         this.events = new EventDispatcher(pool, settings.database(), settings.nodeName(), () -> Map.of(
                 "active", inFlight.size(), "processed", counters.acknowledged.sum()));
         TaskEvents taskEvents = new TaskEvents(events, settings.taskEvents());
-        this.taskStarted = settings.taskEvents() ? context.registerService(EventHandler.class, taskEvents,
-                new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
         boolean track = settings.trackStarted() && results.enabled();
-        this.startedStates = track ? new StartedStates(backend != null ? backend.pool() : pool, inFlight,
+        this.startedStates = track ? new StartedStates(backend != null ? backend.pool() : pool,
                 settings.nodeName(), settings.resultExpiresSeconds()) : null;
-        this.startedRegistration = track ? context.registerService(EventHandler.class, startedStates,
-                new Hashtable<>(Map.of(EventConstants.EVENT_TOPIC, PoolEvents.TOPIC_TASK_PRERUN))) : null;
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(settings.maxMessageBytes()),
-                revoked, counters, results.enabled(), taskEvents, retryPolicies);
+                revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies);
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(settings.queues()), settings.pollInterval(), inFlight,
                 dispatcher, counters);
         ControlCommands commands = new ControlCommands(worker, () -> registry, this, counters, revoked,
@@ -164,11 +153,7 @@ public final class RedisBroker implements Broker {
         }
         acknowledger.stop();
         acknowledgerThread.join(10_000);
-        if (taskStarted != null) {
-            taskStarted.unregister();
-        }
-        if (startedRegistration != null) {
-            startedRegistration.unregister();
+        if (startedStates != null) {
             startedStates.stop();
         }
         events.stop();

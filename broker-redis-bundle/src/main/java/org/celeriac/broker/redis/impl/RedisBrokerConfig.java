@@ -49,7 +49,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     boolean task_events() default false;
 
     @AttributeDefinition(description = "report a task's state as STARTED when a pool starts it (Celery's "
-            + "task_track_started); needs the worker's task.events (the launcher's -E turns on both)")
+            + "task_track_started)")
     boolean track_started() default false;
 
     @AttributeDefinition(description = "seconds running tasks get to finish and be acknowledged when the broker stops; "

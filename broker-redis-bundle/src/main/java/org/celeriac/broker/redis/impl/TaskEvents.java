@@ -2,25 +2,19 @@ package org.celeriac.broker.redis.impl;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.celeriac.broker.celery.CeleryError;
 import org.celeriac.broker.celery.DecodedTask;
-import org.celeriac.pool.api.PoolEvents;
 import org.celeriac.pool.api.TaskRequest;
-import org.osgi.service.event.Event;
-import org.osgi.service.event.EventHandler;
 
 /**
  * Celery's task events ({@code -E}) for the tasks this broker hands to the worker, with the fields
- * {@code celery.worker.request} sends. {@code task-started} comes from the pools' own
- * {@link PoolEvents#TOPIC_TASK_PRERUN} on Event Admin (the worker's {@code task.events}; the launcher's
- * {@code -E} turns on both), so it reports when a worker really starts the task. Disabled, every call is a no-op.
+ * {@code celery.worker.request} sends. {@code task-started} comes from the task's handle
+ * ({@code TaskHandle.started()}), so it reports when a pool really starts the task, and always before its
+ * outcome. Disabled, every call is a no-op.
  */
-final class TaskEvents implements EventHandler {
+final class TaskEvents {
     private final EventDispatcher dispatcher;
     private final boolean enabled;
-    /** Tasks received and not finished: whether their {@code task-started} went out. */
-    private final Map<String, Boolean> started = new ConcurrentHashMap<>();
 
     TaskEvents(EventDispatcher dispatcher, boolean enabled) {
         this.dispatcher = dispatcher;
@@ -47,18 +41,12 @@ final class TaskEvents implements EventHandler {
         f.put("eta", r.eta() == null ? null : r.eta().toString());
         f.put("expires", r.expires() == null ? null : r.expires().toString());
         dispatcher.send("task-received", f);
-        started.put(r.id(), false);
     }
 
     /** {@code error == null}: it returned {@code value}. */
     void finished(DecodedTask.Run run, Object value, CeleryError error, long runtimeNanos) {
         if (!enabled) {
             return;
-        }
-        if (Boolean.FALSE.equals(started.remove(run.taskId()))) {
-            // Event Admin delivers PRERUN asynchronously: when it has not arrived yet, the start goes out now,
-            // so receivers always see started before the outcome.
-            sendStarted(run.taskId(), null);
         }
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("uuid", run.taskId());
@@ -89,15 +77,11 @@ final class TaskEvents implements EventHandler {
         dispatcher.send("task-retried", f);
     }
 
-    /** A pool started a task: {@code task-started}, if this broker handed it over and it is not finished yet. */
-    @Override
-    public void handleEvent(Event event) {
-        if (enabled && event.getProperty(PoolEvents.TASK_ID) instanceof String taskId && started.replace(taskId, false, true)) {
-            sendStarted(taskId, event.getProperty(PoolEvents.WORKER));
+    /** A pool started the task on {@code worker}: {@code task-started}. */
+    void started(String taskId, String worker) {
+        if (!enabled) {
+            return;
         }
-    }
-
-    private void sendStarted(String taskId, Object worker) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("uuid", taskId);
         f.put("pid", worker);

@@ -1,14 +1,15 @@
 package org.celeriac.pool.prefork.child;
 
-import org.celeriac.pool.api.SoftTimeLimitExceededException;
 import org.celeriac.pool.api.TaskContext;
 import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.spi.SoftTimeLimit;
 
-/** What a task running in a child sees: its request, the child's pid as worker id, the soft-limit flag. */
+/** What a task running in a child sees: its request, the child's pid as worker id, its soft time limit. */
 final class ChildContext implements TaskContext {
     private final TaskRequest request;
     private final String workerId;
-    volatile boolean softLimitHit;
+    /** Armed by the task's thread as the task starts. */
+    volatile SoftTimeLimit soft = SoftTimeLimit.NONE;
 
     ChildContext(TaskRequest request, String workerId) {
         this.request = request;
@@ -27,15 +28,12 @@ final class ChildContext implements TaskContext {
 
     @Override
     public boolean isCancelled() {
-        return softLimitHit;
+        return soft.hit();
     }
 
     @Override
     public void checkSoftTimeLimit() {
-        if (softLimitHit) {
-            throw new SoftTimeLimitExceededException("task " + request.name() + "[" + request.id()
-                    + "] exceeded its soft time limit of " + request.softTimeLimit());
-        }
+        soft.check();
     }
 
     @Override

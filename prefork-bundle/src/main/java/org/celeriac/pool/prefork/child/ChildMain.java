@@ -17,7 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import org.celeriac.pool.api.SoftTimeLimitExceededException;
+import org.celeriac.pool.spi.SoftTimeLimit;
 import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.prefork.protocol.Frame;
@@ -233,7 +233,7 @@ public final class ChildMain {
         } catch (RuntimeException e) {
             return failure(e.getClass().getName(), "malformed task message: " + e.getMessage(), "");
         }
-        SoftLimit softLimit = SoftLimit.arm(ctx, timer);
+        ctx.soft = SoftTimeLimit.arm(ctx.request(), ctx.request().softTimeLimit(), timer);
         try {
             Object value = task.call(ctx, ctx.request().args(), ctx.request().kwargs());
             Map<String, Object> ok = new LinkedHashMap<>();
@@ -241,15 +241,10 @@ public final class ChildMain {
             ok.put("value", value);
             return ok;
         } catch (Throwable t) {
-            Throwable reported = ctx.softLimitHit && !(t instanceof SoftTimeLimitExceededException)
-                    ? new SoftTimeLimitExceededException("task " + name + "[" + ctx.request().id()
-                    + "] exceeded its soft time limit of " + ctx.request().softTimeLimit(), t) : t;
+            Throwable reported = ctx.soft.failure(t);
             return failure(reported.getClass().getName(), String.valueOf(reported.getMessage()), trace(reported));
         } finally {
-            if (softLimit != null) {
-                softLimit.finish();
-            }
-            Thread.interrupted();
+            ctx.soft.finish();
         }
     }
 

@@ -25,20 +25,6 @@ class ThreadsPoolTest extends PoolContractTest {
     }
 
     @Test
-    void concurrencyIsNeverExceeded() throws Exception {
-        pool.start(PoolConfig.ofConcurrency(3));
-        List<TaskHandle> handles = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
-            handles.add(pool.applyAsync(TaskRequest.of("gauge", 2)));
-        }
-        for (TaskHandle h : handles) {
-            h.await(WAIT);
-        }
-        assertEquals(3, tasks.maxConcurrent.get());
-        assertEquals(60, pool.stats().completed());
-    }
-
-    @Test
     void growAndShrinkResizeTheExecutor() throws Exception {
         pool.start(PoolConfig.ofConcurrency(1));
         pool.grow(2);

@@ -4,6 +4,7 @@ Uses Celery's own API only (no Celeriac code): tasks are declared by name, as an
 to workers written in another language does. Prints one JSON object: check name -> outcome.
 """
 import json
+import math
 import sys
 import threading
 import time
@@ -82,6 +83,11 @@ out['heartbeat'] = any(e['type'] == 'worker-heartbeat' and e['hostname'] == node
 first = add.delay(2, 3)
 out['add'] = first.get(timeout=30)
 out['kwargs'] = echo.apply_async(args=[1], kwargs={'k': 'v'}).get(timeout=30)
+# Python's json sends NaN and Infinity as bare tokens: a float argument must survive the trip.
+special = echo.delay(float('nan'), float('inf')).get(timeout=30)  # echo returns its args
+out['nan_inf'] = math.isnan(special[0]) and special[1] == float('inf')
+repr_task = echo.apply_async(args=[1.5, None], kwargs={'k': [True, "it's"]})
+repr_task.get(timeout=30)
 out['fail'] = error_of(fail.delay('boom'))
 out['unknown'] = error_of(unknown.delay())
 start = time.time()
@@ -126,5 +132,9 @@ end = time.time() + 10
 while time.time() < end and not any(e.get('uuid') == failed_id and e['type'] == 'task-failed' for e in events):
     time.sleep(0.1)
 out['task_events'] = sorted({e['type'] for e in events if e.get('uuid') == first.id})
+received = [e for e in events if e.get('uuid') == repr_task.id and e['type'] == 'task-received']
+# Celery's worker sends args/kwargs as repr() strings (saferepr); Flower shows them as they are.
+out['event_repr'] = bool(received) and received[0]['args'] == repr([1.5, None]) \
+    and received[0]['kwargs'] == repr({'k': [True, "it's"]})
 out['failed_events'] = sorted({e['type'] for e in events if e.get('uuid') == failed_id})
 print(json.dumps(out))

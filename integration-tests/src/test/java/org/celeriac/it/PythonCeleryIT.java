@@ -49,8 +49,8 @@ class PythonCeleryIT {
         ServiceReference<Worker> ref = (ServiceReference<Worker>) felix.awaitService(Worker.class.getName(), null, WAIT);
         worker = felix.context().getService(ref);
         ConfigurationAdmin admin = felix.context().getService(felix.context().getServiceReference(ConfigurationAdmin.class));
-        // Celery's -E on both sides: the pools post task starts, the broker turns them into celeryev events.
-        admin.getConfiguration("org.celeriac.worker", "?").update(new Hashtable<>(Map.of("task.events", true)));
+        // Celery's -E and task_track_started on the broker alone: starts come from the task handles, not from
+        // the pools' own Event Admin events (the worker's task.events stays off).
         // Results in another database, as many Celery apps configure them (backend='redis://…/1').
         admin.getConfiguration("org.celeriac.broker.redis", "?").update(new Hashtable<>(Map.of(
                 "url", redis.url(), "hostname", NODE, "poll.interval", 0.05, "task.events", true, "track.started", true,
@@ -78,6 +78,8 @@ class PythonCeleryIT {
         assertEquals("[\"task-received\",\"task-started\",\"task-succeeded\"]", out.get("task_events").toString());
         assertEquals("[\"task-failed\",\"task-received\",\"task-started\"]", out.get("failed_events").toString());
         assertEquals(new ObjectMapper().readTree("{\"args\":[1],\"kwargs\":{\"k\":\"v\"}}"), out.get("kwargs"));
+        assertTrue(out.get("nan_inf").asBoolean(), "NaN and Infinity as Python's json sends them: " + out);
+        assertTrue(out.get("event_repr").asBoolean(), "event args/kwargs are Python repr strings, as Celery sends them");
         assertEquals("IllegalStateException", out.at("/fail/type").asText(), out.toString());
         assertEquals("boom", out.at("/fail/message").asText());
         assertEquals("NotRegistered", out.at("/unknown/type").asText(), "Celery's own exception class");

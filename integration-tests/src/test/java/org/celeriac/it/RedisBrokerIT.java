@@ -293,6 +293,28 @@ class RedisBrokerIT {
     }
 
     @Test
+    void messagesThatShareOneDeliveryTagAllRunAndReport() throws Exception {
+        Broker broker = configure(Map.of());
+        try (Jedis j = redis.client()) {
+            // A broken producer: one real message cloned with fresh task ids and the same delivery tag.
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                TaskRequest r = TaskRequest.of("add", i, 1);
+                com.fasterxml.jackson.databind.node.ObjectNode env = (com.fasterxml.jackson.databind.node.ObjectNode)
+                        JSON.readTree(MessageEncoder.task(r, "celery", 0));
+                ((com.fasterxml.jackson.databind.node.ObjectNode) env.get("properties")).put("delivery_tag", "one-tag");
+                j.lpush("celery", env.toString());
+                ids.add(r.id());
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                assertEquals(i + 1, awaitResult(j, ids.get(i)).get("result").asInt(), "task " + i);
+            }
+            FelixContainer.await("every message acknowledged", WAIT, () -> j.hlen("unacked") == 0 && j.zcard("unacked_index") == 0);
+        }
+        assertEquals(300, broker.stats().acknowledged());
+    }
+
+    @Test
     void stoppingTheBrokerMidFlightPutsBackWhatDidNotRun() throws Exception {
         worker.use("threads", 2);
         configure(Map.of("prefetch.multiplier", 4));

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -68,6 +69,20 @@ public interface BasePool {
      * @throws NullPointerException  {@code request} is null
      */
     TaskHandle applyAsync(TaskRequest request);
+
+    /**
+     * As {@link #applyAsync(TaskRequest)}, and hands the task's handle to {@code beforeRun} on the calling
+     * thread before the pool can run the task: callbacks attached there see its start even where the pool
+     * runs the task inside this call (solo). A handle whose task the pool then refuses
+     * ({@link TaskRejectedException}) never completes.
+     *
+     * @since 1.3
+     */
+    default TaskHandle applyAsync(TaskRequest request, Consumer<? super TaskHandle> beforeRun) {
+        TaskHandle handle = applyAsync(request);
+        beforeRun.accept(handle);
+        return handle;
+    }
 
     /**
      * Graceful stop (RUN → CLOSE → TERMINATE): accepts nothing new, lets accepted tasks (running and

@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.ReentrantLock;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolCapability;
@@ -160,9 +161,15 @@ public abstract class AbstractPool implements BasePool {
 
     @Override
     public final TaskHandle applyAsync(TaskRequest request) {
+        return applyAsync(request, handle -> { });
+    }
+
+    @Override
+    public final TaskHandle applyAsync(TaskRequest request, Consumer<? super TaskHandle> beforeRun) {
         Objects.requireNonNull(request, "request");
         checkAccepting();
         PoolTaskHandle handle = new PoolTaskHandle(request, this);
+        beforeRun.accept(handle);
         Task task;
         try {
             task = env.tasks().lookup(request.name());

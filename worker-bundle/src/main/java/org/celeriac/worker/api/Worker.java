@@ -27,7 +27,19 @@ public interface Worker {
      *
      * @throws IllegalStateException the worker is shutting down
      */
-    TaskHandle submit(TaskRequest request);
+    default TaskHandle submit(TaskRequest request) {
+        return submit(request, handle -> { });
+    }
+
+    /**
+     * As {@link #submit(TaskRequest)}, and hands the task's handle to {@code beforeRouting} before any pool
+     * sees the task, on the calling thread. Callbacks attached there observe every step, also on the solo
+     * pool, which runs the task inside the hand-off (so {@code submit} returns its handle only once the task
+     * has run): a broker reports a task started, while it runs, this way.
+     *
+     * @since 1.3
+     */
+    TaskHandle submit(TaskRequest request, java.util.function.Consumer<? super TaskHandle> beforeRouting);
 
     /** The pools the worker can use now, ranked highest first. */
     List<PoolDescriptor> pools();

@@ -305,7 +305,8 @@ final class PoolSwitch {
             }
             try {
                 h.handingTo(a.pool());
-                h.attach(a.pool(), a.pool().applyAsync(h.request()));
+                // Attached before the pool can run it: solo runs it inside this call, and its start must be seen.
+                a.pool().applyAsync(h.request(), poolHandle -> h.attach(a.pool(), poolHandle));
                 return;
             } catch (TaskRejectedException e) {
                 // The pool closed under us: a swap retired it (active has moved on) or its bundle is stopping

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.DuplicateTaskException;
 import org.celeriac.pool.api.PoolCapability;
@@ -168,7 +169,7 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
     // ---- tasks -------------------------------------------------------------------------------------------
 
     @Override
-    public TaskHandle submit(TaskRequest request) {
+    public TaskHandle submit(TaskRequest request, Consumer<? super TaskHandle> beforeRouting) {
         Objects.requireNonNull(request, "request");
         if (shuttingDown) {
             throw new IllegalStateException("the worker is shutting down and accepts no new tasks");
@@ -178,6 +179,7 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
             return WorkerTaskHandle.failed(request, new DuplicateTaskException("task id " + request.id()
                     + " is already pending or running; a task id runs once"));
         }
+        beforeRouting.accept(h);
         Instant eta = request.eta();
         long delay = eta == null ? 0 : Duration.between(Instant.now(), eta).toNanos();
         if (delay > 0) {

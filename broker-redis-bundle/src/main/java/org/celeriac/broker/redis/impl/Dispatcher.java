@@ -99,21 +99,24 @@ final class Dispatcher {
         }
         TaskHandle handle;
         try {
-            handle = worker.submit(run.request());
+            // Started is heard before the task reaches a pool: solo runs it inside submit.
+            handle = worker.submit(run.request(), h -> h.started().thenAccept(workerId -> started(taskId, workerId)));
         } catch (IllegalStateException shuttingDown) {
             acknowledger.requeue(d);
             return;
         }
         d.handle(handle);
-        handle.started().thenAccept(workerId -> {
-            if (workerId != null) { // null: it ended without starting
-                events.started(taskId, workerId);
-                if (startedStates != null) {
-                    startedStates.started(taskId, workerId);
-                }
-            }
-        });
         handle.result().whenComplete((value, failure) -> finished(d, run, value, failure));
+    }
+
+    /** A pool started the task ({@code null}: it ended without starting): task-started, task_track_started. */
+    private void started(String taskId, String workerId) {
+        if (workerId != null) {
+            events.started(taskId, workerId);
+            if (startedStates != null) {
+                startedStates.started(taskId, workerId);
+            }
+        }
     }
 
     /** A task's outcome: put back, retried or settled. On a pool thread; a bug here still settles the message. */

@@ -46,6 +46,8 @@ final class Scripts {
      * An envelope that is not JSON or has no delivery tag cannot be tracked or restored: it is returned
      * untracked so the consumer reports and drops it instead of leaving it to block the queue.
      * The entry is built by concatenation, not re-encoded: cjson would round large numbers and turn [] into {}.
+     * A delivery tag that is already unacknowledged is tracked as {@code tag#k} (the first k free), so two
+     * messages never share one entry.
      */
     static final String POP = """
             local out = {}
@@ -61,6 +63,13 @@ final class Scripts {
                 if ok and type(msg) == 'table' and type(msg.properties) == 'table'
                     and type(msg.properties.delivery_tag) == 'string' then
                   tag = msg.properties.delivery_tag
+                  if redis.call('HEXISTS', KEYS[1], tag) == 1 then
+                    -- A tag already in flight (a producer that reuses one): kombu's bookkeeping is keyed by
+                    -- tag, so a second entry would overwrite the first and one message could vanish. This
+                    -- one is tracked under a fresh tag; its envelope is kept as it came.
+                    local base, k = tag, 1
+                    repeat tag = base .. '#' .. k; k = k + 1 until redis.call('HEXISTS', KEYS[1], tag) == 0
+                  end
                   local info = msg.properties.delivery_info
                   local ex, rk = '', KEYS[i]
                   if type(info) == 'table' then

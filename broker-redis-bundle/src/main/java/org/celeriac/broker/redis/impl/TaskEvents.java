@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.celeriac.broker.celery.CeleryError;
 import org.celeriac.broker.celery.DecodedTask;
+import org.celeriac.broker.celery.PythonRepr;
 import org.celeriac.pool.api.TaskRequest;
 
 /**
@@ -33,8 +34,8 @@ final class TaskEvents {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("uuid", r.id());
         f.put("name", r.name());
-        f.put("args", String.valueOf(r.args()));
-        f.put("kwargs", String.valueOf(r.kwargs()));
+        f.put("args", PythonRepr.of(r.args()));
+        f.put("kwargs", PythonRepr.of(r.kwargs()));
         f.put("root_id", r.headers().get("root_id"));
         f.put("parent_id", r.headers().get("parent_id"));
         f.put("retries", r.headers().getOrDefault("retries", 0));
@@ -51,7 +52,7 @@ final class TaskEvents {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("uuid", run.taskId());
         if (error == null) {
-            f.put("result", String.valueOf(value));
+            f.put("result", PythonRepr.of(value));
             f.put("runtime", runtimeNanos / 1e9);
             dispatcher.send("task-succeeded", f);
         } else if (CeleryError.REVOKED.equals(error.state())) {
@@ -60,7 +61,7 @@ final class TaskEvents {
             f.put("expired", "expired".equals(error.message()));
             dispatcher.send("task-revoked", f);
         } else {
-            f.put("exception", error.type() + "('" + error.message() + "')");
+            f.put("exception", error.type() + "(" + PythonRepr.of(error.message()) + ")");
             f.put("traceback", error.traceback());
             dispatcher.send("task-failed", f);
         }
@@ -72,7 +73,7 @@ final class TaskEvents {
         }
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("uuid", run.taskId());
-        f.put("exception", error.type() + "('" + error.message() + "')");
+        f.put("exception", error.type() + "(" + PythonRepr.of(error.message()) + ")");
         f.put("traceback", error.traceback());
         dispatcher.send("task-retried", f);
     }

@@ -55,7 +55,7 @@ public final class Job implements TaskContext, Runnable {
     private Thread thread;                // written before QUEUED -> RUNNING, read only after seeing RUNNING
     private volatile String workerId;
     private volatile boolean cancelled;
-    private volatile SoftTimeLimit soft = SoftTimeLimit.NONE; // armed by the running thread
+    private SoftTimeLimit soft = SoftTimeLimit.NONE; // armed, read and finished by the running thread only
     private ScheduledFuture<?> hardTimer;  // written and cancelled by the running thread only
     private System.Logger logger;
 
@@ -223,7 +223,9 @@ public final class Job implements TaskContext, Runnable {
     }
 
     private void armTimers() {
-        soft = SoftTimeLimit.arm(handle.request(), softLimit, pool.timers());
+        if (softLimit != null) {
+            soft = SoftTimeLimit.arm(handle.request(), softLimit, pool.timers());
+        }
         Duration hard = hardLimit;
         if (hard != null) {
             hardTimer = pool.schedule(() -> abandon(new TimeLimitExceededException(

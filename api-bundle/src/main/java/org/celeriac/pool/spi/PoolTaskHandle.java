@@ -20,7 +20,9 @@ public final class PoolTaskHandle implements TaskHandle {
     private final TaskRequest request;
     private final AbstractPool pool;
     private final CompletableFuture<Object> future = new CompletableFuture<>();
-    private final CompletableFuture<String> started = new CompletableFuture<>();
+    /** See {@link StartSignal}: null, the worker id, or the stage someone asked for. */
+    private volatile Object startState;
+    private static final StartSignal START_SIGNAL;
     /** PENDING -> STARTED -> final, or PENDING -> final; changed by CAS, and set final before the future completes. */
     private volatile TaskState state = TaskState.PENDING;
     private static final VarHandle STATE;
@@ -28,6 +30,7 @@ public final class PoolTaskHandle implements TaskHandle {
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(PoolTaskHandle.class, "state", TaskState.class);
+            START_SIGNAL = new StartSignal(MethodHandles.lookup().findVarHandle(PoolTaskHandle.class, "startState", Object.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -66,7 +69,7 @@ public final class PoolTaskHandle implements TaskHandle {
 
     @Override
     public CompletionStage<String> started() {
-        return started.minimalCompletionStage();
+        return START_SIGNAL.stage(this);
     }
 
     @Override
@@ -89,7 +92,7 @@ public final class PoolTaskHandle implements TaskHandle {
     public void markStarted(String worker) {
         this.workerId = worker;
         if (STATE.compareAndSet(this, TaskState.PENDING, TaskState.STARTED)) {
-            started.complete(worker);
+            START_SIGNAL.started(this, worker);
             pool.taskStarted(this);
         }
     }
@@ -122,7 +125,7 @@ public final class PoolTaskHandle implements TaskHandle {
                 return false;
             }
             if (STATE.compareAndSet(this, s, finalState)) {
-                started.complete(null); // ended without starting; no-op if it started
+                START_SIGNAL.ended(this); // completes with null only if it never started
                 return true;
             }
         }

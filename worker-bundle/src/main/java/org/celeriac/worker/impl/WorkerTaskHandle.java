@@ -1,5 +1,6 @@
 package org.celeriac.worker.impl;
 
+import java.lang.invoke.MethodHandles;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -9,6 +10,7 @@ import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskState;
+import org.celeriac.pool.spi.StartSignal;
 
 /**
  * The handle the worker gives out. Unlike a pool's handle it outlives pools: it is attached to one pool
@@ -20,7 +22,17 @@ final class WorkerTaskHandle implements TaskHandle {
     private final TaskBook book;
     private final Predicate<String> terminator;
     private final CompletableFuture<Object> future = new CompletableFuture<>();
-    private final CompletableFuture<String> started = new CompletableFuture<>();
+    /** See {@link StartSignal}: null, the worker id, or the stage someone asked for. */
+    private volatile Object startState;
+    private static final StartSignal START_SIGNAL;
+
+    static {
+        try {
+            START_SIGNAL = new StartSignal(MethodHandles.lookup().findVarHandle(WorkerTaskHandle.class, "startState", Object.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private volatile TaskHandle poolHandle;
     private volatile BasePool pool;
     private volatile TaskState finalState;
@@ -62,11 +74,9 @@ final class WorkerTaskHandle implements TaskHandle {
     void attach(BasePool owner, TaskHandle handle) {
         this.pool = owner;
         this.poolHandle = handle;
-        handle.started().thenAccept(worker -> {
-            if (worker != null) { // null: this pool did not start it (e.g. handed it back); another may
-                started.complete(worker);
-            }
-        });
+        if (START_SIGNAL.asked(this)) {
+            follow(handle);
+        }
         handle.result().whenComplete((value, error) -> {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof TaskRequeuedException) {
@@ -100,7 +110,7 @@ final class WorkerTaskHandle implements TaskHandle {
         // The id is free before anyone hears of the outcome: a broker that resends the task (a retry) from a
         // completion callback must find no pending task under that id.
         book.finished(this);
-        started.complete(null); // ended without starting; no-op if it started
+        START_SIGNAL.ended(this); // completes with null only if it never started
         if (error == null) {
             future.complete(value);
         } else {
@@ -138,7 +148,21 @@ final class WorkerTaskHandle implements TaskHandle {
 
     @Override
     public CompletionStage<String> started() {
-        return started.minimalCompletionStage();
+        CompletionStage<String> stage = START_SIGNAL.stage(this);
+        TaskHandle h = poolHandle;
+        if (h != null) {
+            follow(h); // asked after the hand-off; following twice is harmless
+        }
+        return stage;
+    }
+
+    /** Takes the start from a pool's handle; {@code null} there means that pool did not start it (another may). */
+    private void follow(TaskHandle handle) {
+        handle.started().thenAccept(worker -> {
+            if (worker != null) {
+                START_SIGNAL.started(this, worker);
+            }
+        });
     }
 
     @Override

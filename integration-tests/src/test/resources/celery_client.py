@@ -114,14 +114,42 @@ out['after_started'] = tracked.get(timeout=30)
 
 long_task = sleep.delay(60)
 out['long_task_seen_active'] = wait_active(long_task.id)
+inspect = app.control.inspect(destination=[node], timeout=2)
+running = [t for t in (inspect.active() or {}).get(node, []) if t['id'] == long_task.id]
+out['active_fields'] = bool(running) and running[0]['time_start'] is not None \
+    and running[0]['delivery_info']['routing_key'] == 'celery' and running[0]['acknowledged'] is False
+out['query_task'] = (inspect.query_task(long_task.id) or {}).get(node, {}).get(long_task.id, [None])[0]
 app.control.revoke(long_task.id, terminate=True)
 out['terminated'] = error_of(long_task, timeout=20)
 later = add.apply_async((1, 2), countdown=3)
+end = time.time() + 10
+scheduled = []
+while time.time() < end and later.id not in scheduled:
+    scheduled = [e['request']['id'] for e in (inspect.scheduled() or {}).get(node, [])]
+    time.sleep(0.1)
+out['scheduled'] = later.id in scheduled
 app.control.revoke(later.id)
 out['revoked_before_start'] = error_of(later, timeout=20)
 
-inspect = app.control.inspect(destination=[node], timeout=2)
 out['ping'] = inspect.ping()
+stats = (inspect.stats() or {}).get(node, {})
+out['stats_rusage'] = 'maxrss' in stats.get('rusage', {})
+out['stats_processes'] = stats.get('pool', {}).get('processes')
+queues = (inspect.active_queues() or {}).get(node, [])
+# Flower's worker page reads these keys of every queue (a KeyError there was an HTTP 500).
+out['active_queues_keys'] = bool(queues) and all(k in queues[0] for k in (
+    'name', 'exclusive', 'durable', 'routing_key', 'no_ack', 'alias', 'queue_arguments', 'binding_arguments',
+    'auto_delete', 'exchange'))
+out['conf_prefetch'] = (inspect.conf() or {}).get(node, {}).get('worker_prefetch_multiplier')
+out['report'] = 'celeriac' in str((inspect.report() or {}).get(node, {}))
+out['clock'] = 'clock' in (inspect.clock() or {}).get(node, {})
+out['time_limit_set'] = app.control.time_limit('sleep', soft=0.5, hard=1, destination=[node], reply=True, timeout=2)
+out['time_limited'] = error_of(sleep.delay(10), timeout=20)
+app.control.time_limit('sleep', destination=[node], reply=True, timeout=2)
+out['events_off'] = app.control.disable_events(destination=[node], reply=True, timeout=2)
+quiet = add.delay(5, 5)
+quiet.get(timeout=30)
+app.control.enable_events(destination=[node], reply=True, timeout=2)
 out['stats_pool'] = (inspect.stats() or {}).get(node, {}).get('pool', {}).get('implementation')
 out['registered_add'] = 'add' in (inspect.registered() or {}).get(node, [])
 out['grow'] = app.control.pool_grow(1, destination=[node], reply=True, timeout=2)
@@ -137,4 +165,5 @@ received = [e for e in events if e.get('uuid') == repr_task.id and e['type'] == 
 out['event_repr'] = bool(received) and received[0]['args'] == repr([1.5, None]) \
     and received[0]['kwargs'] == repr({'k': [True, "it's"]})
 out['failed_events'] = sorted({e['type'] for e in events if e.get('uuid') == failed_id})
+out['quiet_events'] = [e['type'] for e in events if e.get('uuid') == quiet.id]
 print(json.dumps(out))

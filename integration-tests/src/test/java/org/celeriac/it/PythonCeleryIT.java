@@ -100,6 +100,24 @@ class PythonCeleryIT {
         assertEquals("STARTED", out.get("track_started").asText(), "task_track_started: the state while it runs");
         assertEquals(1.5, out.get("after_started").asDouble(), "then its result");
         assertTrue(out.get("long_task_seen_active").asBoolean(), "inspect active lists the running task");
+        assertTrue(out.get("active_fields").asBoolean(), "inspect active has time_start and delivery_info: " + out);
+        assertEquals("active", out.get("query_task").asText(), "inspect query_task: " + out);
+        assertTrue(out.get("scheduled").asBoolean(), "inspect scheduled lists a countdown task: " + out);
+        assertTrue(out.get("stats_rusage").asBoolean(), "inspect stats has rusage: " + out);
+        if (pool.equals("prefork")) {
+            for (JsonNode pid : out.get("stats_processes")) {
+                assertTrue(pid.isIntegralNumber(), "prefork children's pids are numbers, spares left out: " + out.get("stats_processes"));
+            }
+            assertEquals(2, out.get("stats_processes").size(), "two working children: " + out.get("stats_processes"));
+        }
+        assertTrue(out.get("active_queues_keys").asBoolean(), "active_queues has every key Flower reads");
+        assertEquals(4, out.get("conf_prefetch").asInt(), "inspect conf: " + out);
+        assertTrue(out.get("report").asBoolean() && out.get("clock").asBoolean(), out.toString());
+        assertTrue(out.get("time_limit_set").toString().contains("time limits set successfully"), out.toString());
+        assertTrue(List.of("TimeLimitExceeded", "SoftTimeLimitExceeded").contains(out.at("/time_limited/type").asText()),
+                "control time_limit applies to the task's next run: " + out);
+        assertTrue(out.get("events_off").toString().contains("task events disabled"), out.toString());
+        assertEquals("[]", out.get("quiet_events").toString(), "no task events while disabled");
         assertEquals("TaskRevokedError", out.at("/terminated/type").asText(), "revoke(terminate=True) stopped it: " + out);
         assertEquals("TaskRevokedError", out.at("/revoked_before_start/type").asText(), out.toString());
         assertEquals("pong", out.at("/ping/" + NODE.replace("/", "~1") + "/ok").asText(), out.toString());

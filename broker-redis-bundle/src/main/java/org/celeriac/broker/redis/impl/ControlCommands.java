@@ -1,47 +1,51 @@
 package org.celeriac.broker.redis.impl;
 
-import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
-import org.celeriac.pool.api.PoolStats;
-import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRegistry;
 import org.celeriac.pool.api.TaskState;
-import org.celeriac.pool.api.WorkerInfo;
-import org.celeriac.worker.api.Broker;
-import org.celeriac.worker.api.BrokerStats;
 import org.celeriac.worker.api.Worker;
 
 /**
  * Celery's remote-control commands ({@code celery inspect …}, {@code celery control …}) against a Celeriac
- * worker. Each returns the reply Celery's own worker would send, as JSON values; a bad argument or an
- * operation the pool cannot do replies {@code {"error": …}} instead of throwing.
+ * worker, as {@code celery/worker/control.py} answers them. Each returns the reply Celery's own worker would
+ * send, as JSON values; a bad argument or an operation this worker cannot do replies {@code {"error": …}}
+ * (Celery's {@code nok}) instead of throwing. The read-only replies are {@link InspectReplies}.
  */
 final class ControlCommands {
-    static final Set<String> SUPPORTED = new TreeSet<>(List.of("ping", "stats", "active", "reserved", "registered",
-            "active_queues", "revoked", "revoke", "pool_grow", "pool_shrink", "pool_restart", "shutdown"));
+    static final Set<String> SUPPORTED = new TreeSet<>(List.of("ping", "stats", "active", "reserved", "scheduled",
+            "registered", "active_queues", "revoked", "query_task", "conf", "report", "clock", "hello", "revoke",
+            "terminate", "time_limit", "enable_events", "disable_events", "heartbeat", "pool_grow", "pool_shrink",
+            "pool_restart", "shutdown", "dump_active", "dump_reserved", "dump_schedule", "dump_revoked", "dump_tasks",
+            "dump_conf"));
+    /** Known to Celery, not done by Celeriac yet: answered with a clear error rather than "unknown". */
+    private static final Set<String> NOT_YET = Set.of("rate_limit", "autoscale", "add_consumer", "cancel_consumer",
+            "election", "objgraph", "memsample", "memdump");
 
     private final Worker worker;
     private final Supplier<TaskRegistry> registry;
-    private final Broker broker;
-    private final Counters counters;
+    private final InspectReplies inspect;
     private final RevokedTasks revoked;
+    private final TaskEvents taskEvents;
+    private final EventDispatcher events;
+    private final TaskTimeLimits limits;
     private final Runnable shutdown;
 
-    ControlCommands(Worker worker, Supplier<TaskRegistry> registry, Broker broker, Counters counters,
-                    RevokedTasks revoked, Runnable shutdown) {
+    ControlCommands(Worker worker, Supplier<TaskRegistry> registry, InspectReplies inspect, RevokedTasks revoked,
+                    TaskEvents taskEvents, EventDispatcher events, TaskTimeLimits limits, Runnable shutdown) {
         this.worker = worker;
         this.registry = registry;
-        this.broker = broker;
-        this.counters = counters;
+        this.inspect = inspect;
         this.revoked = revoked;
+        this.taskEvents = taskEvents;
+        this.events = events;
+        this.limits = limits;
         this.shutdown = shutdown;
     }
 
@@ -49,13 +53,27 @@ final class ControlCommands {
         try {
             return switch (method) {
                 case "ping" -> ok("pong");
-                case "stats" -> stats();
-                case "active" -> tasks(TaskState.STARTED);
-                case "reserved" -> tasks(TaskState.PENDING);
-                case "registered" -> registered();
-                case "active_queues" -> activeQueues();
-                case "revoked" -> revoked.ids();
-                case "revoke" -> revoke(args);
+                case "stats" -> inspect.stats(events.clock());
+                case "active", "dump_active" -> inspect.tasks(TaskState.STARTED);
+                case "reserved", "dump_reserved" -> inspect.tasks(TaskState.PENDING);
+                case "scheduled", "dump_schedule" -> inspect.scheduled();
+                case "registered", "dump_tasks" -> registered();
+                case "active_queues" -> inspect.activeQueues();
+                case "revoked", "dump_revoked" -> revoked.ids();
+                case "query_task" -> inspect.queryTask(ids(args.get("ids"), "ids"));
+                case "conf", "dump_conf" -> conf();
+                case "report" -> ok(inspect.report());
+                case "clock" -> Map.of("clock", events.clock());
+                case "hello" -> Map.of("revoked", revokedSince(), "clock", events.clock());
+                case "revoke" -> revoke(ids(args.get("task_id"), "task_id"), Boolean.TRUE.equals(args.get("terminate")));
+                case "terminate" -> revoke(ids(args.get("task_id"), "task_id"), true);
+                case "time_limit" -> timeLimit(args);
+                case "enable_events" -> ok(taskEvents.enable(true) ? "task events already enabled" : "task events enabled");
+                case "disable_events" -> ok(taskEvents.enable(false) ? "task events disabled" : "task events already disabled");
+                case "heartbeat" -> {
+                    events.heartbeat();
+                    yield ok("heartbeat sent");
+                }
                 case "pool_grow" -> {
                     worker.grow(count(args));
                     yield ok("pool will grow");
@@ -72,26 +90,17 @@ final class ControlCommands {
                     shutdown.run();
                     yield ok("shutdown started");
                 }
-                default -> error("unknown control command '" + method + "'; Celeriac supports " + String.join(", ", SUPPORTED));
+                default -> error(NOT_YET.contains(method) ? method + " is not supported by Celeriac yet"
+                        : "unknown control command '" + method + "'; Celeriac supports " + String.join(", ", SUPPORTED));
             };
         } catch (RuntimeException e) {
             return error(method + " failed: " + e.getMessage());
         }
     }
 
-    private Object revoke(Map<String, Object> args) {
-        Object ids = args.get("task_id");
-        List<String> taskIds = new ArrayList<>();
-        if (ids instanceof String s) {
-            taskIds.add(s);
-        } else if (ids instanceof Collection<?> c) {
-            c.forEach(id -> taskIds.add(String.valueOf(id)));
-        } else {
-            return error("revoke needs task_id (a task id or a list of them), got " + ids);
-        }
-        boolean terminate = Boolean.TRUE.equals(args.get("terminate"));
+    private Object revoke(List<String> taskIds, boolean terminate) {
         List<String> stopped = new ArrayList<>();
-        Set<String> running = runningOnWorkers();
+        Set<String> running = inspect.runningOnWorkers();
         for (String id : taskIds) {
             revoked.add(id);
             // A task that has not started never runs; a running one is stopped only with terminate, as in Celery.
@@ -104,76 +113,38 @@ final class ControlCommands {
         return ok(terminate ? "terminate: " + flagged + (stopped.isEmpty() ? "" : "; stopped " + String.join(", ", stopped)) : flagged);
     }
 
-    private Map<String, Object> stats() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        BrokerStats b = broker.stats();
-        out.put("total", counters.totals());
-        out.put("pid", ProcessHandle.current().pid());
-        out.put("clock", "0");
-        out.put("uptime", ManagementFactory.getRuntimeMXBean().getUptime() / 1000);
-        Map<String, Object> pool = new LinkedHashMap<>();
-        try {
-            PoolStats s = worker.stats();
-            pool.put("implementation", "celeriac:" + s.pool());
-            pool.put("max-concurrency", s.concurrency());
-            pool.put("processes", s.workers().stream().map(WorkerInfo::id).toList());
-            pool.put("active", s.active());
-            pool.put("queued", s.queued());
-            pool.put("completed", s.completed());
-            pool.put("failed", s.failed());
-        } catch (RuntimeException noPool) {
-            pool.put("implementation", "none: " + noPool.getMessage());
+    /** Celery's {@code time_limit TASK SOFT [HARD]}: for that task's requests without limits of their own. */
+    private Object timeLimit(Map<String, Object> args) {
+        String task = args.get("task_name") instanceof String s ? s : null;
+        if (task == null || registry.get() == null || !registry.get().names().contains(task)) {
+            return error("unknown task");
         }
-        out.put("pool", pool);
-        Map<String, Object> brokerInfo = new LinkedHashMap<>();
-        brokerInfo.put("transport", broker.name());
-        brokerInfo.put("url", broker.url());
-        brokerInfo.put("connected", b.connected());
-        out.put("broker", brokerInfo);
-        out.put("prefetch_count", b.prefetchLimit());
-        Map<String, Object> messages = new LinkedHashMap<>();
-        messages.put("received", b.received());
-        messages.put("acknowledged", b.acknowledged());
-        messages.put("requeued", b.requeued());
-        messages.put("restored", b.restored());
-        messages.put("rejected", b.rejected());
-        messages.put("in_flight", b.inFlight());
-        out.put("messages", messages);
-        return out;
+        limits.set(task, seconds(args.get("soft")), seconds(args.get("hard")));
+        return ok("time limits set successfully");
     }
 
-    /** Running ({@code STARTED}) or accepted-not-started ({@code PENDING}) tasks, Celery's active and reserved. */
-    private List<Map<String, Object>> tasks(TaskState state) {
-        Set<String> runningOnWorkers = runningOnWorkers();
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (TaskHandle h : worker.tasks()) {
-            TaskState s = h.state() == TaskState.PENDING && runningOnWorkers.contains(h.taskId()) ? TaskState.STARTED : h.state();
-            if (s != state) {
-                continue;
-            }
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("id", h.taskId());
-            t.put("name", h.request().name());
-            t.put("args", h.request().args());
-            t.put("kwargs", h.request().kwargs());
-            t.put("type", h.request().name());
-            t.put("hostname", broker.nodeName());
-            t.put("acknowledged", false);
-            t.put("worker_pid", h.workerId());
-            out.add(t);
+    private static Duration seconds(Object value) {
+        if (value == null) {
+            return null;
         }
-        return out;
+        if (!(value instanceof Number n) || n.doubleValue() <= 0) {
+            throw new IllegalArgumentException("a time limit must be a positive number of seconds, was " + value);
+        }
+        return Duration.ofNanos((long) (n.doubleValue() * 1e9));
     }
 
-    /** The tasks the pool's workers run now: they know before the worker's handle does (solo runs a task inside the hand-off). */
-    private Set<String> runningOnWorkers() {
-        Set<String> ids = new HashSet<>();
-        try {
-            worker.stats().workers().forEach(w -> ids.add(w.taskId()));
-        } catch (RuntimeException noPool) {
-            // no pool: nothing runs
-        }
-        return ids;
+    private Map<String, Object> conf() {
+        Map<String, Object> c = inspect.conf();
+        c.put("worker_send_task_events", taskEvents.enabled());
+        return c;
+    }
+
+    /** What Celery's {@code hello} (mingle) shares: revoked ids with when they were revoked. */
+    private Map<String, Object> revokedSince() {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        double now = System.currentTimeMillis() / 1000.0;
+        revoked.ids().forEach(id -> out.put(id, now));
+        return out;
     }
 
     private List<String> registered() {
@@ -181,18 +152,14 @@ final class ControlCommands {
         return r == null ? List.of() : List.copyOf(new TreeSet<>(r.names()));
     }
 
-    private List<Map<String, Object>> activeQueues() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (String q : broker.queues()) {
-            Map<String, Object> exchange = new LinkedHashMap<>();
-            exchange.put("name", q);
-            exchange.put("type", "direct");
-            Map<String, Object> queue = new LinkedHashMap<>();
-            queue.put("name", q);
-            queue.put("exchange", exchange);
-            queue.put("routing_key", q);
-            queue.put("durable", true);
-            out.add(queue);
+    private static List<String> ids(Object ids, String what) {
+        List<String> out = new ArrayList<>();
+        if (ids instanceof String s) {
+            out.add(s);
+        } else if (ids instanceof Collection<?> c) {
+            c.forEach(id -> out.add(String.valueOf(id)));
+        } else {
+            throw new IllegalArgumentException("needs " + what + " (a task id or a list of them), got " + ids);
         }
         return out;
     }

@@ -20,6 +20,8 @@ final class Delivery {
     final long takenAt = System.nanoTime();
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile TaskHandle handle;
+    /** When a pool started its task (epoch seconds, Celery's {@code time_start}), or 0. */
+    private volatile double startedAt;
 
     Delivery(String tag, String queueKey, KombuMessage message, boolean counted) {
         this.tag = tag;
@@ -31,6 +33,14 @@ final class Delivery {
     /** Claims the right to settle it: {@code true} exactly once. */
     boolean settle() {
         return settled.compareAndSet(false, true);
+    }
+
+    void started() {
+        startedAt = System.currentTimeMillis() / 1000.0;
+    }
+
+    double startedAt() {
+        return startedAt;
     }
 
     void handle(TaskHandle handle) {

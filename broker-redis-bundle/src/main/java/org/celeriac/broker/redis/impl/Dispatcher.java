@@ -36,13 +36,15 @@ final class Dispatcher {
     private final Counters counters;
     private final boolean storeResults;
     private final TaskEvents events;
+    /** Celery's {@code control time_limit}: per task name, for requests that set none. */
+    private final TaskTimeLimits limits;
     /** Celery's task_track_started, or {@code null} when off. */
     private final StartedStates startedStates;
     private final RetryPolicies retries;
 
     Dispatcher(InFlight inFlight, Acknowledger acknowledger, Worker worker, TaskMessageDecoder decoder,
                RevokedTasks revoked, Counters counters, boolean storeResults, TaskEvents events, StartedStates startedStates,
-               RetryPolicies retries) {
+               RetryPolicies retries, TaskTimeLimits limits) {
         this.inFlight = inFlight;
         this.acknowledger = acknowledger;
         this.worker = worker;
@@ -53,6 +55,7 @@ final class Dispatcher {
         this.events = events;
         this.startedStates = startedStates;
         this.retries = retries;
+        this.limits = limits;
     }
 
     /** Runs the task of the message {@code raw} taken from {@code key} (tracked as {@code tag}), or settles it at once. */
@@ -100,7 +103,7 @@ final class Dispatcher {
         TaskHandle handle;
         try {
             // Started is heard before the task reaches a pool: solo runs it inside submit.
-            handle = worker.submit(run.request(), h -> h.started().thenAccept(workerId -> started(taskId, workerId)));
+            handle = worker.submit(limits.apply(run.request()), h -> h.started().thenAccept(workerId -> started(d, taskId, workerId)));
         } catch (IllegalStateException shuttingDown) {
             acknowledger.requeue(d);
             return;
@@ -110,8 +113,9 @@ final class Dispatcher {
     }
 
     /** A pool started the task ({@code null}: it ended without starting): task-started, task_track_started. */
-    private void started(String taskId, String workerId) {
+    private void started(Delivery d, String taskId, String workerId) {
         if (workerId != null) {
+            d.started();
             events.started(taskId, workerId);
             if (startedStates != null) {
                 startedStates.started(taskId, workerId);

@@ -56,6 +56,16 @@ final class EventDispatcher implements Runnable {
         }
     }
 
+    /** A {@code worker-heartbeat} now, out of turn (Celery's {@code control heartbeat}). */
+    void heartbeat() {
+        send("worker-heartbeat", worker());
+    }
+
+    /** The logical clock of this worker's events (Celery's {@code inspect clock}). */
+    long clock() {
+        return clock.get();
+    }
+
     /** Sends {@code worker-offline} and returns from {@link #run()} once it is out. */
     void stop() {
         running = false;

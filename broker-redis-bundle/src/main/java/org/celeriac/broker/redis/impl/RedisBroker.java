@@ -96,11 +96,13 @@ public final class RedisBroker implements Broker {
         boolean track = settings.trackStarted() && results.enabled();
         this.startedStates = track ? new StartedStates(backend != null ? backend.pool() : pool,
                 settings.nodeName(), settings.resultExpiresSeconds()) : null;
+        TaskTimeLimits limits = new TaskTimeLimits();
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(settings.maxMessageBytes()),
-                revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies);
+                revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies, limits);
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(settings.queues()), settings.pollInterval(), inFlight,
                 dispatcher, counters);
-        ControlCommands commands = new ControlCommands(worker, () -> registry, this, counters, revoked,
+        ControlCommands commands = new ControlCommands(worker, () -> registry,
+                new InspectReplies(worker, this, counters, inFlight, settings), revoked, taskEvents, events, limits,
                 () -> stopFramework(context));
         this.pidbox = new Pidbox(pool, settings.database(), settings.nodeName(), commands);
         double visibility = settings.visibilitySeconds();

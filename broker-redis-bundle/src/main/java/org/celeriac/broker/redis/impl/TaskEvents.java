@@ -15,7 +15,8 @@ import org.celeriac.pool.api.TaskRequest;
  */
 final class TaskEvents {
     private final EventDispatcher dispatcher;
-    private final boolean enabled;
+    /** Celery's task event group: {@code -E}, switched at run time by {@code enable_events}/{@code disable_events}. */
+    private volatile boolean enabled;
 
     TaskEvents(EventDispatcher dispatcher, boolean enabled) {
         this.dispatcher = dispatcher;
@@ -24,6 +25,13 @@ final class TaskEvents {
 
     boolean enabled() {
         return enabled;
+    }
+
+    /** Switches task events; returns whether they were on. */
+    boolean enable(boolean on) {
+        boolean was = enabled;
+        enabled = on;
+        return was;
     }
 
     void received(DecodedTask.Run run) {

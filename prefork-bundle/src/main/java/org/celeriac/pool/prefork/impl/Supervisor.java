@@ -358,8 +358,9 @@ final class Supervisor {
         List<WorkerInfo> workers = new ArrayList<>();
         for (Child c : children) {
             PendingJob running = c.outstanding.peek();
-            String s = c.retireWhenIdle ? "retiring" : c.state != Child.State.UP ? "starting" : c.spare ? "spare"
-                    : running == null ? "idle" : "busy";
+            // A spare is told apart from its spawn: it takes no task until it is promoted.
+            String s = c.retireWhenIdle ? "retiring" : c.spare ? (c.state == Child.State.UP ? "spare" : "spare-starting")
+                    : c.state != Child.State.UP ? "starting" : running == null ? "idle" : "busy";
             workers.add(new WorkerInfo(c.pid > 0 ? Long.toString(c.pid) : "child-" + c.index, s,
                     running == null ? null : running.taskId(), c.tasksDone, c.rss, Duration.ofNanos(now - c.spawnNanos)));
         }

@@ -195,8 +195,9 @@ final class Hub {
     private void onFrame(Child c, Frame f) throws ProtocolException {
         switch (f.type()) {
             case Frame.WORKER_UP -> {
+                // The event first: the pool's start returns once the last child is up (in supervisor.up).
+                listener.childUp(c.pid, System.nanoTime() - c.spawnNanos);
                 supervisor.up(c);
-                listener.childUp(c.pid, c.upNanos - c.spawnNanos);
                 if (c.generation == supervisor.generation()) { // an older child says nothing about the current task set
                     unavailable.childUp(Payloads.readObject(f));
                 }

@@ -8,9 +8,11 @@ import math
 import sys
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from celery import Celery, chain
+from celery.result import AsyncResult
 
 url, node, backend = sys.argv[1], sys.argv[2], sys.argv[3]
 app = Celery('celeriac_interop', broker=url, backend=backend)
@@ -104,6 +106,15 @@ out['chain'] = chained.get(timeout=30)
 out['chain_middle'] = chained.parent.get(timeout=30)
 out['link'] = add.apply_async((1, 1), link=add.s(100)).get(timeout=30)
 out['chain_failure'] = error_of(chain(fail.s('chain boom'), add.s(1)).apply_async())
+# link_error on a chain reaches every step: here the second one fails, and the errback gets its id.
+second_eb = str(uuid.uuid4())
+second = chain(add.s(1, 1), fail.si('second step')).apply_async(link_error=echo.s().set(task_id=second_eb))
+error_of(second)
+out['chain_second_errback'] = AsyncResult(second_eb, app=app).get(timeout=30) == [second.id]
+# An immutable errback (si) is called with its own arguments only.
+imm_eb = str(uuid.uuid4())
+error_of(fail.apply_async(('imm',), link_error=echo.si('imm').set(task_id=imm_eb)))
+out['immutable_errback'] = AsyncResult(imm_eb, app=app).get(timeout=30)
 
 tracked = sleep.delay(1.5)
 end = time.time() + 10

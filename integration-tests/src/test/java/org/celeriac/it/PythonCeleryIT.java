@@ -97,6 +97,8 @@ class PythonCeleryIT {
         assertEquals(2, out.get("retried").asInt(), "autoretry_for: failed twice, succeeded on the third run");
         assertEquals("IOException", out.at("/retries_exhausted/type").asText(), "after max_retries = 3 the failure stands: " + out);
         assertEquals("IllegalStateException", out.at("/chain_failure/type").asText(), "a failure reaches the chain's last result: " + out);
+        assertTrue(out.get("chain_second_errback").asBoolean(), "link_error runs when a chain's second step fails: " + out);
+        assertEquals("[\"imm\"]", out.get("immutable_errback").toString(), "an immutable errback gets no task id");
         assertEquals("STARTED", out.get("track_started").asText(), "task_track_started: the state while it runs");
         assertEquals(1.5, out.get("after_started").asDouble(), "then its result");
         assertTrue(out.get("long_task_seen_active").asBoolean(), "inspect active lists the running task");

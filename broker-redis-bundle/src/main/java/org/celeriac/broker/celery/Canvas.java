@@ -42,6 +42,17 @@ public record Canvas(List<Signature> callbacks, List<Signature> errbacks, List<S
         return List.copyOf(out);
     }
 
+    /**
+     * What travels with the next task of a chain: its own {@code link}/{@code link_error} (Celery keeps them in
+     * the signature's options; {@code chain(...).apply_async(link_error=e.s())} puts the errback on every step)
+     * and the rest of the chain after it.
+     */
+    static Canvas forStep(Signature step, List<Signature> rest) throws MessageFormatException {
+        JsonNode options = step.json().path("options");
+        return new Canvas(list(options.path("link"), "options.link"), list(options.path("link_error"), "options.link_error"),
+                List.copyOf(rest));
+    }
+
     public boolean isEmpty() {
         return callbacks.isEmpty() && errbacks.isEmpty() && chain.isEmpty();
     }

@@ -1,6 +1,5 @@
 package org.celeriac.broker.celery;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,11 +39,7 @@ public final class Continuations {
         }
         List<Signature> chain = parent.canvas().chain();
         if (!chain.isEmpty()) {
-            List<JsonNode> rest = new ArrayList<>();
-            for (Signature s : chain.subList(0, chain.size() - 1)) {
-                rest.add(s.json());
-            }
-            out.add(send(parent, chain.get(chain.size() - 1), result, rest));
+            out.add(send(parent, chain.get(chain.size() - 1), result, chain.subList(0, chain.size() - 1)));
         }
         return out;
     }
@@ -67,11 +62,11 @@ public final class Continuations {
         return run.request().headers().get("retries") instanceof Number n ? n.intValue() : 0;
     }
 
-    /** The errbacks to send after {@code parent} failed: each gets the failed task's id. */
+    /** The errbacks to send after {@code parent} failed: each gets the failed task's id, unless immutable ({@code si}). */
     public static List<Outgoing> onFailure(DecodedTask.Run parent) {
         List<Outgoing> out = new ArrayList<>();
         for (Signature errback : parent.canvas().errbacks()) {
-            TaskRequest r = request(parent, errback, prepend(parent.taskId(), errback.args()));
+            TaskRequest r = request(parent, errback, errback.immutable() ? errback.args() : prepend(parent.taskId(), errback.args()));
             String queue = errback.queue(DEFAULT_QUEUE);
             out.add(new Outgoing(queue, parent.priority(), MessageEncoder.task(r, queue, parent.priority(), List.of())));
         }
@@ -89,11 +84,17 @@ public final class Continuations {
         return out;
     }
 
-    private static Outgoing send(DecodedTask.Run parent, Signature sig, Object result, List<JsonNode> chain) {
+    private static Outgoing send(DecodedTask.Run parent, Signature sig, Object result, List<Signature> rest) {
         List<Object> args = sig.immutable() ? sig.args() : prepend(result, sig.args());
         TaskRequest r = request(parent, sig, args);
         String queue = sig.queue(DEFAULT_QUEUE);
-        return new Outgoing(queue, parent.priority(), MessageEncoder.task(r, queue, parent.priority(), chain));
+        Canvas next;
+        try {
+            next = Canvas.forStep(sig, rest);
+        } catch (MessageFormatException e) {
+            next = new Canvas(List.of(), List.of(), List.copyOf(rest)); // its own links unreadable: the chain goes on
+        }
+        return new Outgoing(queue, parent.priority(), MessageEncoder.task(r, queue, parent.priority(), next));
     }
 
     private static TaskRequest request(DecodedTask.Run parent, Signature sig, List<Object> args) {

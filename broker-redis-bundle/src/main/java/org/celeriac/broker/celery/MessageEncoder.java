@@ -58,8 +58,8 @@ public final class MessageEncoder {
         headers.put("timelimit", Arrays.asList(secondsOrNull(request.timeLimit()), secondsOrNull(request.softTimeLimit())));
         headers.put("root_id", request.headers().getOrDefault("root_id", request.id()));
         headers.put("parent_id", request.headers().get("parent_id"));
-        headers.put("argsrepr", String.valueOf(request.args()));
-        headers.put("kwargsrepr", String.valueOf(request.kwargs()));
+        headers.put("argsrepr", PythonRepr.of(request.args()));
+        headers.put("kwargsrepr", PythonRepr.of(request.kwargs()));
         headers.put("origin", "celeriac@" + ProcessHandle.current().pid());
         headers.put("ignore_result", false);
         Map<String, Object> embed = new LinkedHashMap<>();

@@ -11,7 +11,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from celery import Celery, chain
+from celery import Celery, chain, chord
 from celery.result import AsyncResult
 
 url, node, backend = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -21,6 +21,11 @@ app.conf.broker_connection_retry_on_startup = True
 
 @app.task(name='add')
 def add(*args):
+    raise AssertionError('runs on the Celeriac worker, never here')
+
+
+@app.task(name='xsum')
+def xsum(numbers, *more):
     raise AssertionError('runs on the Celeriac worker, never here')
 
 
@@ -115,6 +120,13 @@ out['chain_second_errback'] = AsyncResult(second_eb, app=app).get(timeout=30) ==
 imm_eb = str(uuid.uuid4())
 error_of(fail.apply_async(('imm',), link_error=echo.si('imm').set(task_id=imm_eb)))
 out['immutable_errback'] = AsyncResult(imm_eb, app=app).get(timeout=30)
+# A chord through the Redis result backend: the body gets the header's results in order.
+out['chord'] = chord([add.s(i, i) for i in range(10)])(xsum.s(100)).get(timeout=60)
+failed_chord = chord([add.s(1, 1), fail.s('in the header')])(xsum.s())
+# The chord's own result raises the header's error first (Celery checks parents); the body itself is ChordError.
+body_result = AsyncResult(failed_chord.id, app=app)
+body_result.get(timeout=60, propagate=False)
+out['chord_failure'] = {'type': type(body_result.result).__name__, 'message': str(body_result.result)}
 
 tracked = sleep.delay(1.5)
 end = time.time() + 10

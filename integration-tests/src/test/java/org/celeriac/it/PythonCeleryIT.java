@@ -99,6 +99,8 @@ class PythonCeleryIT {
         assertEquals("IllegalStateException", out.at("/chain_failure/type").asText(), "a failure reaches the chain's last result: " + out);
         assertTrue(out.get("chain_second_errback").asBoolean(), "link_error runs when a chain's second step fails: " + out);
         assertEquals("[\"imm\"]", out.get("immutable_errback").toString(), "an immutable errback gets no task id");
+        assertEquals(190, out.get("chord").asInt(), "chord(add.s(i, i) for i in range(10))(xsum.s(100)): " + out);
+        assertEquals("ChordError", out.at("/chord_failure/type").asText(), "a failed header task fails the body: " + out);
         assertEquals("STARTED", out.get("track_started").asText(), "task_track_started: the state while it runs");
         assertEquals(1.5, out.get("after_started").asDouble(), "then its result");
         assertTrue(out.get("long_task_seen_active").asBoolean(), "inspect active lists the running task");

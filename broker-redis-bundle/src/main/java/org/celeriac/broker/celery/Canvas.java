@@ -6,11 +6,18 @@ import java.util.List;
 
 /**
  * What a task message says to do after the task: Celery's {@code embed} — {@code link} callbacks,
- * {@code link_error} errbacks and the rest of a chain (in reverse: the next task is the last element).
- * Chords are refused when the message is read: joining a group's results needs a counter Celeriac does not keep.
+ * {@code link_error} errbacks, the rest of a chain (in reverse: the next task is the last element) and, for a
+ * task of a chord's header, the chord's body ({@code chord}), sent once every header task has finished.
+ *
+ * @param chord the chord's body, or {@code null}; a plain task signature (a group or chain as a chord body is
+ *              refused when the message is read, with the reason)
  */
-public record Canvas(List<Signature> callbacks, List<Signature> errbacks, List<Signature> chain) {
-    public static final Canvas NONE = new Canvas(List.of(), List.of(), List.of());
+public record Canvas(List<Signature> callbacks, List<Signature> errbacks, List<Signature> chain, Signature chord) {
+    public static final Canvas NONE = new Canvas(List.of(), List.of(), List.of(), null);
+
+    public Canvas(List<Signature> callbacks, List<Signature> errbacks, List<Signature> chain) {
+        this(callbacks, errbacks, chain, null);
+    }
 
     static Canvas parse(JsonNode embed) throws MessageFormatException {
         if (embed == null || embed.isNull() || embed.isMissingNode()) {
@@ -21,11 +28,8 @@ public record Canvas(List<Signature> callbacks, List<Signature> errbacks, List<S
                     + Json.abbreviate(embed.toString()));
         }
         JsonNode chord = embed.path("chord");
-        if (!chord.isMissingNode() && !chord.isNull()) {
-            throw new MessageFormatException("it is part of a chord: chords are not supported by Celeriac workers yet");
-        }
         return new Canvas(list(embed.path("callbacks"), "callbacks"), list(embed.path("errbacks"), "errbacks"),
-                list(embed.path("chain"), "chain"));
+                list(embed.path("chain"), "chain"), chord.isMissingNode() || chord.isNull() ? null : Signature.parse(chord, "chord"));
     }
 
     private static List<Signature> list(JsonNode node, String what) throws MessageFormatException {
@@ -54,6 +58,6 @@ public record Canvas(List<Signature> callbacks, List<Signature> errbacks, List<S
     }
 
     public boolean isEmpty() {
-        return callbacks.isEmpty() && errbacks.isEmpty() && chain.isEmpty();
+        return callbacks.isEmpty() && errbacks.isEmpty() && chain.isEmpty() && chord == null;
     }
 }

@@ -64,9 +64,14 @@ public final class Continuations {
 
     /** The errbacks to send after {@code parent} failed: each gets the failed task's id, unless immutable ({@code si}). */
     public static List<Outgoing> onFailure(DecodedTask.Run parent) {
+        return errbacks(parent, parent.canvas().errbacks(), parent.taskId());
+    }
+
+    /** {@code errbacks} of the task {@code failedId}, sent on behalf of {@code parent}. */
+    static List<Outgoing> errbacks(DecodedTask.Run parent, List<Signature> errbacks, String failedId) {
         List<Outgoing> out = new ArrayList<>();
-        for (Signature errback : parent.canvas().errbacks()) {
-            TaskRequest r = request(parent, errback, errback.immutable() ? errback.args() : prepend(parent.taskId(), errback.args()));
+        for (Signature errback : errbacks) {
+            TaskRequest r = request(parent, errback, errback.immutable() ? errback.args() : prepend(failedId, errback.args()));
             String queue = errback.queue(DEFAULT_QUEUE);
             out.add(new Outgoing(queue, parent.priority(), MessageEncoder.task(r, queue, parent.priority(), List.of())));
         }
@@ -84,7 +89,7 @@ public final class Continuations {
         return out;
     }
 
-    private static Outgoing send(DecodedTask.Run parent, Signature sig, Object result, List<Signature> rest) {
+    static Outgoing send(DecodedTask.Run parent, Signature sig, Object result, List<Signature> rest) {
         List<Object> args = sig.immutable() ? sig.args() : prepend(result, sig.args());
         TaskRequest r = request(parent, sig, args);
         String queue = sig.queue(DEFAULT_QUEUE);
@@ -97,7 +102,7 @@ public final class Continuations {
         return new Outgoing(queue, parent.priority(), MessageEncoder.task(r, queue, parent.priority(), next));
     }
 
-    private static TaskRequest request(DecodedTask.Run parent, Signature sig, List<Object> args) {
+    static TaskRequest request(DecodedTask.Run parent, Signature sig, List<Object> args) {
         Map<String, Object> headers = new LinkedHashMap<>();
         headers.put("parent_id", parent.taskId());
         Object root = parent.request().headers().get("root_id");
@@ -106,7 +111,7 @@ public final class Continuations {
                 .args(args).kwargs(sig.kwargs()).headers(headers).build();
     }
 
-    private static List<Object> prepend(Object first, List<Object> rest) {
+    static List<Object> prepend(Object first, List<Object> rest) {
         List<Object> args = new ArrayList<>(rest.size() + 1);
         args.add(first);
         args.addAll(rest);

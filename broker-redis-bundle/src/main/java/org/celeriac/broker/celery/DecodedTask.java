@@ -14,8 +14,11 @@ public sealed interface DecodedTask {
      * @param ignoreResult the sender asked for no result ({@code ignore_result})
      * @param canvas       what to send after it (callbacks, errbacks, the rest of its chain)
      * @param priority     its message priority, which the messages it leads to inherit
+     * @param group        the id of the group it belongs to (Celery's {@code group} header), or {@code null}
+     * @param groupIndex   its place in that group ({@code group_index}), or {@code null}
      */
-    record Run(TaskRequest request, boolean ignoreResult, Canvas canvas, int priority) implements DecodedTask {
+    record Run(TaskRequest request, boolean ignoreResult, Canvas canvas, int priority, String group, Number groupIndex)
+            implements DecodedTask {
         @Override
         public String taskId() {
             return request.id();

@@ -42,7 +42,8 @@ public final class ResultMeta {
         return encode(taskId, "RETRY", exception(error), error.traceback(), when);
     }
 
-    private static Map<String, Object> exception(CeleryError error) {
+    /** The exception as the backend stores it: {@code {exc_type, exc_message, exc_module}}. */
+    static Map<String, Object> exception(CeleryError error) {
         Map<String, Object> exc = new LinkedHashMap<>();
         exc.put("exc_type", error.type());
         exc.put("exc_message", List.of(error.message() == null ? "" : error.message()));

@@ -55,7 +55,8 @@ public final class TaskMessageDecoder {
         try {
             JsonNode body = body(message);
             return new DecodedTask.Run(request(message, body, taskId, taskName), headers.path("ignore_result").asBoolean(false),
-                    Canvas.parse(body.get(2)), message.priority());
+                    Canvas.parse(body.get(2)), message.priority(), headers.path("group").isTextual() ? headers.get("group").asText() : null,
+                    headers.path("group_index").isNumber() ? headers.get("group_index").numberValue() : null);
         } catch (MessageFormatException | IllegalArgumentException e) {
             return new DecodedTask.Refuse(taskId, taskName, CeleryError.invalidTask(
                     "malformed message for task " + taskName + "[" + taskId + "]: " + e.getMessage()));

@@ -141,7 +141,7 @@ class TaskMessageDecoderTest {
     }
 
     @Test
-    void readsChainsAndCallbacksButRefusesChordsAndGroups() throws Exception {
+    void readsChainsCallbacksAndChordBodiesButRefusesGroupsAsCallbacks() throws Exception {
         ObjectNode env = envelope();
         env.put("body", b64("[[2, 3], {}, {\"callbacks\": [{\"task\": \"echo\", \"args\": [1], \"kwargs\": {}, \"options\": {}, "
                 + "\"subtask_type\": null, \"immutable\": false}], \"errbacks\": null, \"chain\": [{\"task\": \"add\", "
@@ -150,8 +150,14 @@ class TaskMessageDecoderTest {
         Canvas canvas = ((DecodedTask.Run) decoder.decode(KombuMessage.parse(env.toString()))).canvas();
         assertEquals("echo", canvas.callbacks().get(0).name());
         assertEquals("next", canvas.chain().get(0).taskId());
-        env.put("body", b64("[[2, 3], {}, {\"chord\": {\"task\": \"sum\"}}]"));
-        assertTrue(refuse(env).error().message().contains("chord"));
+        env.put("body", b64("[[2, 3], {}, {\"chord\": {\"task\": \"xsum\", \"args\": [], \"options\": {\"task_id\": \"body\"}}}]"));
+        ((ObjectNode) env.get("headers")).put("group", "g1").put("group_index", 3);
+        DecodedTask.Run header = (DecodedTask.Run) decoder.decode(KombuMessage.parse(env.toString()));
+        assertEquals("body", header.canvas().chord().taskId());
+        assertEquals("g1", header.group());
+        assertEquals("3", Chords.score(header));
+        env.put("body", b64("[[2, 3], {}, {\"chord\": {\"task\": \"celery.chain\", \"subtask_type\": \"chain\"}}]"));
+        assertTrue(refuse(env).error().message().contains("chain"), "a chain as a chord's body is refused with the reason");
         env.put("body", b64("[[2, 3], {}, {\"callbacks\": [{\"task\": \"celery.group\", \"subtask_type\": \"group\"}]}]"));
         assertTrue(refuse(env).error().message().contains("group"));
     }

@@ -6,12 +6,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.celeriac.broker.celery.CeleryError;
+import org.celeriac.broker.celery.Chords;
+import org.celeriac.broker.celery.MessageFormatException;
 import org.celeriac.broker.celery.Continuations;
 import org.celeriac.broker.celery.DecodedTask;
 import org.celeriac.broker.celery.Json;
 import org.celeriac.broker.celery.KombuMessage;
-import org.celeriac.broker.celery.MessageFormatException;
 import org.celeriac.broker.celery.ResultMeta;
 import org.celeriac.broker.celery.TaskMessageDecoder;
 import org.celeriac.pool.api.DuplicateTaskException;
@@ -38,13 +40,15 @@ final class Dispatcher {
     private final TaskEvents events;
     /** Celery's {@code control time_limit}: per task name, for requests that set none. */
     private final TaskTimeLimits limits;
+    /** Chords in the result backend, or {@code null} when results are off. */
+    private final ChordJoin chords;
     /** Celery's task_track_started, or {@code null} when off. */
     private final StartedStates startedStates;
     private final RetryPolicies retries;
 
     Dispatcher(InFlight inFlight, Acknowledger acknowledger, Worker worker, TaskMessageDecoder decoder,
                RevokedTasks revoked, Counters counters, boolean storeResults, TaskEvents events, StartedStates startedStates,
-               RetryPolicies retries, TaskTimeLimits limits) {
+               RetryPolicies retries, TaskTimeLimits limits, ChordJoin chords) {
         this.inFlight = inFlight;
         this.acknowledger = acknowledger;
         this.worker = worker;
@@ -56,6 +60,7 @@ final class Dispatcher {
         this.startedStates = startedStates;
         this.retries = retries;
         this.limits = limits;
+        this.chords = chords;
     }
 
     /** Runs the task of the message {@code raw} taken from {@code key} (tracked as {@code tag}), or settles it at once. */
@@ -192,6 +197,17 @@ final class Dispatcher {
                 }
                 Continuations.onFailure(run).forEach(m -> messages.add(message(m)));
             }
+            if (chords != null && Chords.isHeaderTask(run)) {
+                // Joined before the acknowledgement, as Celery's worker does (a kill in between reruns the task).
+                Optional<List<String>> parts = chords.add(run, Chords.part(run, value, error));
+                if (parts.isPresent()) {
+                    Chords.Completion done = Chords.complete(run, parts.get(), now);
+                    done.messages().forEach(m -> messages.add(message(m)));
+                    done.results().forEach(r -> results.add(result(r.taskId(), r.meta())));
+                }
+            }
+        } catch (MessageFormatException e) {
+            LOG.log(Level.ERROR, "cannot complete the chord of task " + run.request().name() + "[" + taskId + "]: " + e.getMessage());
         } catch (RuntimeException e) {
             // A continuation that cannot be built (say, a callback's arguments are not JSON) must not cost the
             // task's own result or leave its message held forever.

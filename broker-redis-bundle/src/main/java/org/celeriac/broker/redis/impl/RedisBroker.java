@@ -98,7 +98,8 @@ public final class RedisBroker implements Broker {
                 settings.nodeName(), settings.resultExpiresSeconds()) : null;
         TaskTimeLimits limits = new TaskTimeLimits();
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(settings.maxMessageBytes()),
-                revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies, limits);
+                revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies, limits,
+                results.enabled() ? new ChordJoin(backend != null ? backend.pool() : pool, settings.resultExpiresSeconds()) : null);
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(settings.queues()), settings.pollInterval(), inFlight,
                 dispatcher, counters);
         ControlCommands commands = new ControlCommands(worker, () -> registry,

@@ -156,4 +156,27 @@ final class Scripts {
             store(KEYS[1], ARGV[1], ARGV[2])
             return 1
             """;
+
+    /**
+     * Celery's {@code on_chord_part_return} for the Redis backend, in one step: adds entry ARGV[1] with score
+     * ARGV[2] to the chord's sorted set KEYS[1], refreshes the three keys' expiry (ARGV[3] s, 0 = none), and if
+     * the count now equals the size KEYS[3] plus the correction KEYS[2], removes the keys and returns the
+     * entries in order (this caller sends the body); else returns false. Celery runs the same steps as a
+     * pipeline and a second round trip; here two header tasks finishing together cannot both send the body.
+     */
+    static final String CHORD_PART = """
+            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+            local ready = redis.call('ZCOUNT', KEYS[1], '-inf', '+inf')
+            local diff = tonumber(redis.call('GET', KEYS[2]) or '0')
+            local size = redis.call('GET', KEYS[3])
+            if tonumber(ARGV[3]) > 0 then
+              for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+            end
+            if size and ready == tonumber(size) + diff then
+              local parts = redis.call('ZRANGE', KEYS[1], 0, -1)
+              redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+              return parts
+            end
+            return false
+            """;
 }

@@ -169,6 +169,12 @@ out['clock'] = 'clock' in (inspect.clock() or {}).get(node, {})
 out['time_limit_set'] = app.control.time_limit('sleep', soft=0.5, hard=1, destination=[node], reply=True, timeout=2)
 out['time_limited'] = error_of(sleep.delay(10), timeout=20)
 app.control.time_limit('sleep', destination=[node], reply=True, timeout=2)
+out['rate_limit_set'] = app.control.rate_limit('add', '10/s', destination=[node], reply=True, timeout=2)
+start = time.time()
+limited = [add.delay(i, 1) for i in range(20)]
+out['rate_limited'] = [r.get(timeout=60) for r in limited] == [i + 1 for i in range(20)]
+out['rate_limited_seconds'] = time.time() - start
+app.control.rate_limit('add', '', destination=[node], reply=True, timeout=2)
 out['events_off'] = app.control.disable_events(destination=[node], reply=True, timeout=2)
 quiet = add.delay(5, 5)
 quiet.get(timeout=30)

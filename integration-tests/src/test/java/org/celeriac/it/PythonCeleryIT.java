@@ -120,6 +120,9 @@ class PythonCeleryIT {
         assertTrue(out.get("time_limit_set").toString().contains("time limits set successfully"), out.toString());
         assertTrue(List.of("TimeLimitExceeded", "SoftTimeLimitExceeded").contains(out.at("/time_limited/type").asText()),
                 "control time_limit applies to the task's next run: " + out);
+        assertTrue(out.get("rate_limit_set").toString().contains("new rate limit set successfully"), out.toString());
+        assertTrue(out.get("rate_limited").asBoolean(), "rate-limited tasks are delayed, never dropped: " + out);
+        assertTrue(out.get("rate_limited_seconds").asDouble() >= 1.85, "20 tasks at 10/s take 1.9 s or more: " + out);
         assertTrue(out.get("events_off").toString().contains("task events disabled"), out.toString());
         assertEquals("[]", out.get("quiet_events").toString(), "no task events while disabled");
         assertEquals("TaskRevokedError", out.at("/terminated/type").asText(), "revoke(terminate=True) stopped it: " + out);

@@ -21,11 +21,11 @@ import org.celeriac.worker.api.Worker;
 final class ControlCommands {
     static final Set<String> SUPPORTED = new TreeSet<>(List.of("ping", "stats", "active", "reserved", "scheduled",
             "registered", "active_queues", "revoked", "query_task", "conf", "report", "clock", "hello", "revoke",
-            "terminate", "time_limit", "enable_events", "disable_events", "heartbeat", "pool_grow", "pool_shrink",
+            "terminate", "time_limit", "rate_limit", "enable_events", "disable_events", "heartbeat", "pool_grow", "pool_shrink",
             "pool_restart", "shutdown", "dump_active", "dump_reserved", "dump_schedule", "dump_revoked", "dump_tasks",
             "dump_conf"));
     /** Known to Celery, not done by Celeriac yet: answered with a clear error rather than "unknown". */
-    private static final Set<String> NOT_YET = Set.of("rate_limit", "autoscale", "add_consumer", "cancel_consumer",
+    private static final Set<String> NOT_YET = Set.of("autoscale", "add_consumer", "cancel_consumer",
             "election", "objgraph", "memsample", "memdump");
 
     private final Worker worker;
@@ -35,10 +35,11 @@ final class ControlCommands {
     private final TaskEvents taskEvents;
     private final EventDispatcher events;
     private final TaskTimeLimits limits;
+    private final RateLimits rates;
     private final Runnable shutdown;
 
     ControlCommands(Worker worker, Supplier<TaskRegistry> registry, InspectReplies inspect, RevokedTasks revoked,
-                    TaskEvents taskEvents, EventDispatcher events, TaskTimeLimits limits, Runnable shutdown) {
+                    TaskEvents taskEvents, EventDispatcher events, TaskTimeLimits limits, RateLimits rates, Runnable shutdown) {
         this.worker = worker;
         this.registry = registry;
         this.inspect = inspect;
@@ -46,6 +47,7 @@ final class ControlCommands {
         this.taskEvents = taskEvents;
         this.events = events;
         this.limits = limits;
+        this.rates = rates;
         this.shutdown = shutdown;
     }
 
@@ -68,6 +70,7 @@ final class ControlCommands {
                 case "revoke" -> revoke(ids(args.get("task_id"), "task_id"), Boolean.TRUE.equals(args.get("terminate")));
                 case "terminate" -> revoke(ids(args.get("task_id"), "task_id"), true);
                 case "time_limit" -> timeLimit(args);
+                case "rate_limit" -> rateLimit(args);
                 case "enable_events" -> ok(taskEvents.enable(true) ? "task events already enabled" : "task events enabled");
                 case "disable_events" -> ok(taskEvents.enable(false) ? "task events disabled" : "task events already disabled");
                 case "heartbeat" -> {
@@ -121,6 +124,21 @@ final class ControlCommands {
         }
         limits.set(task, seconds(args.get("soft")), seconds(args.get("hard")));
         return ok("time limits set successfully");
+    }
+
+    /** Celery's {@code rate_limit TASK RATE}: {@code 10/s}, {@code 100/m}, {@code 1000/h}; 0 or empty turns it off. */
+    private Object rateLimit(Map<String, Object> args) {
+        String task = args.get("task_name") instanceof String s ? s : null;
+        if (task == null || registry.get() == null || !registry.get().names().contains(task)) {
+            return error("unknown task");
+        }
+        Object rate = args.get("rate_limit");
+        try {
+            return ok(rates.set(task, rate == null ? null : String.valueOf(rate))
+                    ? "new rate limit set successfully" : "rate limit disabled successfully");
+        } catch (IllegalArgumentException e) {
+            return error("Invalid rate limit string: " + e.getMessage());
+        }
     }
 
     private static Duration seconds(Object value) {

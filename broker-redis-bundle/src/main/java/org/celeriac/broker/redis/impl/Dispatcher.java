@@ -19,6 +19,7 @@ import org.celeriac.broker.celery.TaskMessageDecoder;
 import org.celeriac.pool.api.DuplicateTaskException;
 import org.celeriac.pool.api.PoolUnavailableException;
 import org.celeriac.pool.api.TaskHandle;
+import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.worker.api.Worker;
 
 /**
@@ -38,6 +39,8 @@ final class Dispatcher {
     private final Counters counters;
     private final boolean storeResults;
     private final TaskEvents events;
+    /** Celery's rate limits, per task name. */
+    private final RateLimits rates;
     /** Celery's {@code control time_limit}: per task name, for requests that set none. */
     private final TaskTimeLimits limits;
     /** Chords in the result backend, or {@code null} when results are off. */
@@ -48,7 +51,7 @@ final class Dispatcher {
 
     Dispatcher(InFlight inFlight, Acknowledger acknowledger, Worker worker, TaskMessageDecoder decoder,
                RevokedTasks revoked, Counters counters, boolean storeResults, TaskEvents events, StartedStates startedStates,
-               RetryPolicies retries, TaskTimeLimits limits, ChordJoin chords) {
+               RetryPolicies retries, TaskTimeLimits limits, RateLimits rates, ChordJoin chords) {
         this.inFlight = inFlight;
         this.acknowledger = acknowledger;
         this.worker = worker;
@@ -60,6 +63,7 @@ final class Dispatcher {
         this.startedStates = startedStates;
         this.retries = retries;
         this.limits = limits;
+        this.rates = rates;
         this.chords = chords;
     }
 
@@ -95,8 +99,11 @@ final class Dispatcher {
             return;
         }
         DecodedTask.Run run = (DecodedTask.Run) decoded;
+        Instant now = Instant.now();
         Instant eta = run.request().eta();
-        Delivery d = new Delivery(tag, key, message, eta == null || !eta.isAfter(Instant.now()));
+        // Over its rate limit, a task waits like one with an ETA: unacknowledged, outside the prefetch count.
+        Instant start = rates.reserve(run.request().name(), eta != null && eta.isAfter(now) ? eta : now);
+        Delivery d = new Delivery(tag, key, message, !start.isAfter(now));
         inFlight.add(d);
         String taskId = run.taskId();
         counters.taskReceived(run.request().name());
@@ -108,7 +115,11 @@ final class Dispatcher {
         TaskHandle handle;
         try {
             // Started is heard before the task reaches a pool: solo runs it inside submit.
-            handle = worker.submit(limits.apply(run.request()), h -> h.started().thenAccept(workerId -> started(d, taskId, workerId)));
+            TaskRequest request = limits.apply(run.request());
+            if (start.isAfter(now) && !start.equals(eta)) {
+                request = request.toBuilder().eta(start).build();
+            }
+            handle = worker.submit(request, h -> h.started().thenAccept(workerId -> started(d, taskId, workerId)));
         } catch (IllegalStateException shuttingDown) {
             acknowledger.requeue(d);
             return;

@@ -61,6 +61,7 @@ public final class RedisBroker implements Broker {
     private final SeparateBackend backend;
     private final Counters counters = new Counters();
     private final RetryPolicies retryPolicies = new RetryPolicies();
+    private final RateLimits rateLimits = new RateLimits();
     private final InFlight inFlight;
     private final Acknowledger acknowledger;
     private final Consumer consumer;
@@ -98,12 +99,12 @@ public final class RedisBroker implements Broker {
                 settings.nodeName(), settings.resultExpiresSeconds()) : null;
         TaskTimeLimits limits = new TaskTimeLimits();
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(settings.maxMessageBytes()),
-                revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies, limits,
+                revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies, limits, rateLimits,
                 results.enabled() ? new ChordJoin(backend != null ? backend.pool() : pool, settings.resultExpiresSeconds()) : null);
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(settings.queues()), settings.pollInterval(), inFlight,
                 dispatcher, counters);
         ControlCommands commands = new ControlCommands(worker, () -> registry,
-                new InspectReplies(worker, this, counters, inFlight, settings), revoked, taskEvents, events, limits,
+                new InspectReplies(worker, this, counters, inFlight, settings), revoked, taskEvents, events, limits, rateLimits,
                 () -> stopFramework(context));
         this.pidbox = new Pidbox(pool, settings.database(), settings.nodeName(), commands);
         double visibility = settings.visibilitySeconds();
@@ -131,10 +132,22 @@ public final class RedisBroker implements Broker {
     @Reference(service = Task.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindTask(Map<String, Object> properties) {
         retryPolicies.add(properties);
+        if (properties.get(RateLimits.PROPERTY) instanceof String rate) {
+            for (String name : Task.namesOf(properties.get(Task.NAME_PROPERTY))) {
+                try {
+                    rateLimits.set(name, rate);
+                } catch (IllegalArgumentException e) {
+                    LOG.log(Level.ERROR, "task " + name + ": " + e.getMessage() + "; it runs without a rate limit");
+                }
+            }
+        }
     }
 
     void unbindTask(Map<String, Object> properties) {
         retryPolicies.remove(properties);
+        if (properties.get(RateLimits.PROPERTY) != null) {
+            Task.namesOf(properties.get(Task.NAME_PROPERTY)).forEach(name -> rateLimits.set(name, null));
+        }
     }
 
     @Deactivate

@@ -183,6 +183,9 @@ out['stats_pool'] = (inspect.stats() or {}).get(node, {}).get('pool', {}).get('i
 out['registered_add'] = 'add' in (inspect.registered() or {}).get(node, [])
 out['grow'] = app.control.pool_grow(1, destination=[node], reply=True, timeout=2)
 out['unknown_command'] = app.control.broadcast('no_such_command', destination=[node], reply=True, timeout=2)
+out['autoscale'] = app.control.autoscale(4, 2, destination=[node], reply=True, timeout=2)
+out['autoscaler'] = (inspect.stats() or {}).get(node, {}).get('autoscaler')
+app.control.autoscale(0, 0, destination=[node], reply=True, timeout=2)
 failed_id = fail.delay('event').id
 time.sleep(0.5)
 end = time.time() + 10

@@ -124,6 +124,8 @@ class PythonCeleryIT {
         assertTrue(out.get("rate_limited").asBoolean(), "rate-limited tasks are delayed, never dropped: " + out);
         assertTrue(out.get("rate_limited_seconds").asDouble() >= 1.85, "20 tasks at 10/s take 1.9 s or more: " + out);
         assertTrue(out.get("events_off").toString().contains("task events disabled"), out.toString());
+        assertTrue(out.get("autoscale").toString().contains("autoscale now max=4 min=2"), out.toString());
+        assertEquals(4, out.at("/autoscaler/max").asInt(), "inspect stats shows the autoscaler: " + out);
         assertEquals("[]", out.get("quiet_events").toString(), "no task events while disabled");
         assertEquals("TaskRevokedError", out.at("/terminated/type").asText(), "revoke(terminate=True) stopped it: " + out);
         assertEquals("TaskRevokedError", out.at("/revoked_before_start/type").asText(), out.toString());

@@ -30,8 +30,7 @@ final class Container {
     private final Path home;
     private final Path deploy;
     private final boolean shell;
-    private final String pool;
-    private final Integer concurrency;
+    private final WorkerOptions worker;
     private final BrokerOptions broker;
     private final boolean taskEvents;
     private final boolean trackStarted;
@@ -42,13 +41,16 @@ final class Container {
     record BrokerOptions(String url, String queues, String hostname) {
     }
 
-    Container(Path home, Path deploy, boolean shell, String pool, Integer concurrency, BrokerOptions broker,
+    /** The worker options: {@code --pool}, {@code --concurrency}, {@code --autoscale MAX,MIN} (each may be null). */
+    record WorkerOptions(String pool, Integer concurrency, String autoscale) {
+    }
+
+    Container(Path home, Path deploy, boolean shell, WorkerOptions worker, BrokerOptions broker,
               boolean taskEvents, boolean trackStarted) {
         this.home = home;
         this.deploy = deploy;
         this.shell = shell;
-        this.pool = pool;
-        this.concurrency = concurrency;
+        this.worker = worker;
         this.broker = broker;
         this.taskEvents = taskEvents;
         this.trackStarted = trackStarted;
@@ -73,12 +75,9 @@ final class Container {
         config.put("gosh.args", "--login");
         config.put("celeriac.shell.history", Terminals.historyFile().toString());
         config.put("celeriac.version", Main.VERSION);
-        if (pool != null && !pool.isBlank()) {
-            config.put("celeriac.worker.pool", pool.trim());
-        }
-        if (concurrency != null) {
-            config.put("celeriac.worker.concurrency", concurrency.toString());
-        }
+        putIfSet(config, "celeriac.worker.pool", worker.pool());
+        putIfSet(config, "celeriac.worker.concurrency", worker.concurrency() == null ? null : worker.concurrency().toString());
+        putIfSet(config, "celeriac.worker.autoscale", worker.autoscale());
         putIfSet(config, "celeriac.broker.url", broker.url());
         putIfSet(config, "celeriac.broker.queues", broker.queues());
         putIfSet(config, "celeriac.broker.hostname", broker.hostname());

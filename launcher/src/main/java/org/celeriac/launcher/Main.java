@@ -32,6 +32,10 @@ public final class Main implements Callable<Integer> {
             description = "workers of the pool; 0 = the pool's default (one per CPU; green: 1000).")
     Integer concurrency;
 
+    @Option(names = "--autoscale", paramLabel = "MAX,MIN", description = "grow the pool up to MAX workers while tasks "
+            + "wait, shrink it to MIN when they do not (Celery's --autoscale; pools that can resize: prefork, threads, green).")
+    String autoscale;
+
     @Option(names = "--broker", defaultValue = "${env:CELERIAC_BROKER_URL}",
             description = "consume Celery tasks from this broker, e.g. redis://localhost:6379/0 (Celery's broker_url). "
                     + "Default: none, tasks come from the shell and other bundles only.")
@@ -101,7 +105,11 @@ public final class Main implements Callable<Integer> {
         }
         // A console only for a person at a terminal: under a service manager, CI or a pipe, run headless.
         boolean interactive = !noShell && Terminals.stdinIsTerminal();
-        Container container = new Container(home, deploy, interactive, pool, concurrency,
+        if (autoscale != null && !validAutoscale(autoscale)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--autoscale must be MAX,MIN with 1 <= MIN <= MAX (e.g. 10,3), was '" + autoscale + "'");
+        }
+        Container container = new Container(home, deploy, interactive, new Container.WorkerOptions(pool, concurrency, autoscale),
                 new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname), taskEvents, trackStarted);
         container.start();
         Shutdown.onSignals(container, interactive);
@@ -122,5 +130,16 @@ public final class Main implements Callable<Integer> {
         }
         container.awaitStop();
         return 0;
+    }
+
+    /** {@code MAX[,MIN]}, as the worker reads it ({@code Autoscale.parse}): checked here so a typo stops the start. */
+    static boolean validAutoscale(String value) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*(\\d+)\\s*(?:,\\s*(\\d+)\\s*)?").matcher(value);
+        if (!m.matches()) {
+            return false;
+        }
+        int max = Integer.parseInt(m.group(1));
+        int min = m.group(2) == null ? 1 : Math.max(1, Integer.parseInt(m.group(2)));
+        return max >= min;
     }
 }

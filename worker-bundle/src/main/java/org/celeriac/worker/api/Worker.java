@@ -68,6 +68,18 @@ public interface Worker {
     /** Statistics of the active pool. @throws org.celeriac.pool.api.PoolUnavailableException none is active */
     PoolStats stats();
 
+    /**
+     * Celery's autoscaler: keeps the active pool (and any pool swapped in later) between {@code min} and
+     * {@code max} workers as tasks wait or do not; {@link Autoscale#OFF} turns it off. Pools that cannot
+     * resize are left as they are.
+     *
+     * @since 1.3
+     */
+    void autoscale(Autoscale settings);
+
+    /** The autoscaler's settings ({@link Autoscale#OFF} when off). @since 1.3 */
+    Autoscale autoscale();
+
     /** Grows the active pool; see {@link org.celeriac.pool.api.BasePool#grow(int)}. */
     void grow(int n);
 

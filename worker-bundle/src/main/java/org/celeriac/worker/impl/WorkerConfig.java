@@ -40,6 +40,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "seconds running tasks get to finish when the worker stops, before they are cut off")
     double shutdown_grace() default 30;
 
+    @AttributeDefinition(description = "MAX,MIN: grow the pool up to MAX workers while tasks wait, shrink to MIN when idle; "
+            + "empty = off (Celery's --autoscale; pools that can resize)")
+    String autoscale() default "";
+
+    @AttributeDefinition(description = "seconds the pool stays grown after it last needed to be (Celery's AUTOSCALER_KEEPALIVE)")
+    double autoscale_keepalive() default 30;
+
     @AttributeDefinition(description = "how many finished tasks' results the worker keeps for celeriac:result, oldest evicted first")
     int result_retention() default 1000;
 }

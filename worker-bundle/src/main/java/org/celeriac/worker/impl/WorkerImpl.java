@@ -20,6 +20,7 @@ import org.celeriac.pool.api.PoolStats;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskTerminatedException;
+import org.celeriac.worker.api.Autoscale;
 import org.celeriac.worker.api.PoolDescriptor;
 import org.celeriac.worker.api.Worker;
 import org.osgi.framework.Bundle;
@@ -57,6 +58,7 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
         return t;
     });
     private final PoolSwitch lane = new PoolSwitch("default", catalog, this, timers);
+    private final Autoscaler autoscaler = new Autoscaler(() -> lane.activePool().orElse(null), timers);
     /** The installed pools by service; DS binds them before activation, so the context comes from the bundle. */
     private final Map<ServiceReference<BasePool>, PoolOffer> offers = new ConcurrentHashMap<>();
     private final BundleContext context = FrameworkUtil.getBundle(WorkerImpl.class).getBundleContext();
@@ -80,6 +82,11 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
         WorkerSettings old = settings;
         settings = WorkerSettings.of(config, properties, Boolean.parseBoolean(context.getProperty(WorkerSettings.PROP_TASK_EVENTS)));
         book.retention(settings.retention());
+        try {
+            autoscaler.configure(settings.autoscale(context.getProperty(WorkerSettings.PROP_AUTOSCALE)));
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.ERROR, "configuration " + WorkerConfig.PID + ": " + e.getMessage() + "; autoscale is off");
+        }
         return old;
     }
 
@@ -252,6 +259,16 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
     @Override
     public PoolStats stats() {
         return lane.requireActive().stats();
+    }
+
+    @Override
+    public void autoscale(Autoscale settings) {
+        autoscaler.configure(java.util.Objects.requireNonNull(settings, "settings"));
+    }
+
+    @Override
+    public Autoscale autoscale() {
+        return autoscaler.settings();
     }
 
     @Override

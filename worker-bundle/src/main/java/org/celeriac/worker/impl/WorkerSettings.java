@@ -18,6 +18,8 @@ record WorkerSettings(WorkerConfig config, Map<String, String> poolOptions, bool
     static final String PROP_CONCURRENCY = "celeriac.worker.concurrency";
     /** The launcher's {@code -E}: task events on, whatever the configuration says. */
     static final String PROP_TASK_EVENTS = "celeriac.worker.task.events";
+    /** The launcher's {@code --autoscale MAX,MIN}. */
+    static final String PROP_AUTOSCALE = "celeriac.worker.autoscale";
     static final String OPTION_PREFIX = "option.";
     static final int DEFAULT_RETENTION = 1000;
 
@@ -58,6 +60,12 @@ record WorkerSettings(WorkerConfig config, Map<String, String> poolOptions, bool
     /** Whether a pool must start anew for {@code next}: the same selection with other pool options. */
     boolean sameSelection(WorkerSettings next) {
         return config.pool().equals(next.config.pool()) && config.concurrency() == next.config.concurrency();
+    }
+
+    /** The autoscaler's settings: the launcher's {@code --autoscale} if given, else the configuration's. */
+    org.celeriac.worker.api.Autoscale autoscale(String launcherValue) {
+        String value = launcherValue != null && !launcherValue.isBlank() ? launcherValue : config.autoscale();
+        return org.celeriac.worker.api.Autoscale.parse(value, seconds(Math.max(0, config.autoscale_keepalive())));
     }
 
     int retention() {

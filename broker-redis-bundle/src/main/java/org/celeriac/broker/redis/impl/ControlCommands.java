@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.celeriac.pool.api.TaskRegistry;
 import org.celeriac.pool.api.TaskState;
+import org.celeriac.worker.api.Autoscale;
 import org.celeriac.worker.api.Worker;
 
 /**
@@ -21,11 +22,11 @@ import org.celeriac.worker.api.Worker;
 final class ControlCommands {
     static final Set<String> SUPPORTED = new TreeSet<>(List.of("ping", "stats", "active", "reserved", "scheduled",
             "registered", "active_queues", "revoked", "query_task", "conf", "report", "clock", "hello", "revoke",
-            "terminate", "time_limit", "rate_limit", "enable_events", "disable_events", "heartbeat", "pool_grow", "pool_shrink",
+            "terminate", "time_limit", "rate_limit", "autoscale", "enable_events", "disable_events", "heartbeat", "pool_grow", "pool_shrink",
             "pool_restart", "shutdown", "dump_active", "dump_reserved", "dump_schedule", "dump_revoked", "dump_tasks",
             "dump_conf"));
     /** Known to Celery, not done by Celeriac yet: answered with a clear error rather than "unknown". */
-    private static final Set<String> NOT_YET = Set.of("autoscale", "add_consumer", "cancel_consumer",
+    private static final Set<String> NOT_YET = Set.of("add_consumer", "cancel_consumer",
             "election", "objgraph", "memsample", "memdump");
 
     private final Worker worker;
@@ -71,6 +72,7 @@ final class ControlCommands {
                 case "terminate" -> revoke(ids(args.get("task_id"), "task_id"), true);
                 case "time_limit" -> timeLimit(args);
                 case "rate_limit" -> rateLimit(args);
+                case "autoscale" -> autoscale(args);
                 case "enable_events" -> ok(taskEvents.enable(true) ? "task events already enabled" : "task events enabled");
                 case "disable_events" -> ok(taskEvents.enable(false) ? "task events disabled" : "task events already disabled");
                 case "heartbeat" -> {
@@ -139,6 +141,16 @@ final class ControlCommands {
         } catch (IllegalArgumentException e) {
             return error("Invalid rate limit string: " + e.getMessage());
         }
+    }
+
+    /** Celery's {@code autoscale MAX MIN}: new bounds for the worker's autoscaler (which it turns on). */
+    private Object autoscale(Map<String, Object> args) {
+        Autoscale now = worker.autoscale();
+        int max = args.get("max") instanceof Number n ? n.intValue() : now.max();
+        int min = args.get("min") instanceof Number n ? n.intValue() : Math.max(1, now.min());
+        Autoscale next = new Autoscale(max, Math.max(1, Math.min(min, max)), now.keepAlive());
+        worker.autoscale(next);
+        return ok("autoscale now max=" + next.max() + " min=" + next.min());
     }
 
     private static Duration seconds(Object value) {

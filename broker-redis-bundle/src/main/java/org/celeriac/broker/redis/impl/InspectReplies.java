@@ -124,7 +124,7 @@ final class InspectReplies {
         out.put("clock", Long.toString(clock));
         out.put("uptime", ManagementFactory.getRuntimeMXBean().getUptime() / 1000);
         out.put("pool", pool());
-        out.put("autoscaler", Map.of());
+        out.put("autoscaler", autoscaler());
         out.put("prefetch_count", b.prefetchLimit());
         Map<String, Object> brokerInfo = new LinkedHashMap<>();
         brokerInfo.put("hostname", settings.uri().getHost());
@@ -144,6 +144,26 @@ final class InspectReplies {
         messages.put("in_flight", b.inFlight());
         out.put("messages", messages);
         return out;
+    }
+
+    /** Celery's {@code Autoscaler.info()}: empty when off. */
+    private Map<String, Object> autoscaler() {
+        org.celeriac.worker.api.Autoscale a = worker.autoscale();
+        if (!a.on()) {
+            return Map.of();
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("max", a.max());
+        info.put("min", a.min());
+        try {
+            PoolStats s = worker.stats();
+            info.put("current", s.concurrency());
+            info.put("qty", s.active() + s.queued());
+        } catch (RuntimeException noPool) {
+            info.put("current", 0);
+            info.put("qty", 0);
+        }
+        return info;
     }
 
     private Map<String, Object> pool() {

@@ -228,7 +228,9 @@ public final class RedisBroker implements Broker {
             concurrencyReadAt = now;
             try {
                 PoolStats s = worker.stats();
-                concurrencySeen = Math.max(1, s.concurrency());
+                // Autoscaling: sized on the most workers, or a pool at MIN would never see enough tasks to grow
+                // (Celery's autoscaler stalls that way with a low prefetch, celery/celery#4003).
+                concurrencySeen = Math.max(1, Math.max(s.concurrency(), worker.autoscale().max()));
             } catch (RuntimeException noPoolNow) {
                 // keep the last known concurrency: the worker parks tasks until a pool is back
             }

@@ -183,6 +183,10 @@ out['stats_pool'] = (inspect.stats() or {}).get(node, {}).get('pool', {}).get('i
 out['registered_add'] = 'add' in (inspect.registered() or {}).get(node, [])
 out['grow'] = app.control.pool_grow(1, destination=[node], reply=True, timeout=2)
 out['unknown_command'] = app.control.broadcast('no_such_command', destination=[node], reply=True, timeout=2)
+app.control.add_consumer('extra', destination=[node], reply=True, timeout=2)
+out['extra_queue_listed'] = 'extra' in [q['name'] for q in (inspect.active_queues() or {}).get(node, [])]
+out['extra_queue'] = add.apply_async((2, 2), queue='extra').get(timeout=30)
+out['cancel_consumer'] = app.control.cancel_consumer('extra', destination=[node], reply=True, timeout=2)
 out['autoscale'] = app.control.autoscale(4, 2, destination=[node], reply=True, timeout=2)
 out['autoscaler'] = (inspect.stats() or {}).get(node, {}).get('autoscaler')
 app.control.autoscale(0, 0, destination=[node], reply=True, timeout=2)

@@ -124,6 +124,9 @@ class PythonCeleryIT {
         assertTrue(out.get("rate_limited").asBoolean(), "rate-limited tasks are delayed, never dropped: " + out);
         assertTrue(out.get("rate_limited_seconds").asDouble() >= 1.85, "20 tasks at 10/s take 1.9 s or more: " + out);
         assertTrue(out.get("events_off").toString().contains("task events disabled"), out.toString());
+        assertTrue(out.get("extra_queue_listed").asBoolean() && out.get("extra_queue").asInt() == 4,
+                "add_consumer: a queue consumed at run time: " + out);
+        assertTrue(out.get("cancel_consumer").toString().contains("no longer consuming from extra"), out.toString());
         assertTrue(out.get("autoscale").toString().contains("autoscale now max=4 min=2"), out.toString());
         assertEquals(4, out.at("/autoscaler/max").asInt(), "inspect stats shows the autoscaler: " + out);
         assertEquals("[]", out.get("quiet_events").toString(), "no task events while disabled");

@@ -24,9 +24,12 @@ final class Consumer implements Runnable {
     private static final int MAX_BATCH = 64;
 
     private final JedisPool pool;
-    private final List<String> popKeys;
-    private final String firstKey;
-    private final double idleWaitSeconds;
+    /** The pop script's keys and the queue to wait on: replaced together when the consumed queues change. */
+    private record Keys(List<String> pop, String first, double idleWaitSeconds) {
+    }
+
+    private final Duration pollInterval;
+    private volatile Keys keys;
     private final InFlight inFlight;
     private final Dispatcher dispatcher;
     private final Counters counters;
@@ -35,14 +38,19 @@ final class Consumer implements Runnable {
     Consumer(JedisPool pool, List<String> queueKeys, Duration pollInterval, InFlight inFlight, Dispatcher dispatcher,
              Counters counters) {
         this.pool = pool;
-        List<String> keys = new ArrayList<>(List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX));
-        keys.addAll(queueKeys);
-        this.popKeys = List.copyOf(keys);
-        this.firstKey = queueKeys.get(0);
-        this.idleWaitSeconds = queueKeys.size() == 1 ? 1.0 : pollInterval.toNanos() / 1e9;
+        this.pollInterval = pollInterval;
+        queues(queueKeys);
         this.inFlight = inFlight;
         this.dispatcher = dispatcher;
         this.counters = counters;
+    }
+
+    /** Consumes from these queue keys from the next take on (Celery's add_consumer / cancel_consumer). */
+    void queues(List<String> queueKeys) {
+        List<String> pop = new ArrayList<>(List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX));
+        pop.addAll(queueKeys);
+        keys = new Keys(List.copyOf(pop), queueKeys.isEmpty() ? null : queueKeys.get(0),
+                queueKeys.size() == 1 ? 1.0 : pollInterval.toNanos() / 1e9);
     }
 
     /** Takes nothing more; returns from {@link #run()} within about a second. */
@@ -77,11 +85,16 @@ final class Consumer implements Runnable {
             if (room == 0) {
                 continue;
             }
+            Keys k = keys;
+            if (k.first() == null) { // every queue cancelled: nothing to consume until one is added
+                Thread.sleep(pollInterval.toMillis());
+                continue;
+            }
             double now = System.currentTimeMillis() / 1000.0;
-            List<?> popped = (List<?>) jedis.eval(Scripts.POP, popKeys,
+            List<?> popped = (List<?>) jedis.eval(Scripts.POP, k.pop(),
                     List.of(Integer.toString(Math.min(room, MAX_BATCH)), Double.toString(now)));
             if (popped.isEmpty()) {
-                jedis.blmove(firstKey, firstKey, ListDirection.RIGHT, ListDirection.RIGHT, idleWaitSeconds);
+                jedis.blmove(k.first(), k.first(), ListDirection.RIGHT, ListDirection.RIGHT, k.idleWaitSeconds());
                 continue;
             }
             for (int i = 0; i + 2 < popped.size(); i += 3) {

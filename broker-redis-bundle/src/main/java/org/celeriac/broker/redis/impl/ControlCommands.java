@@ -22,15 +22,20 @@ import org.celeriac.worker.api.Worker;
 final class ControlCommands {
     static final Set<String> SUPPORTED = new TreeSet<>(List.of("ping", "stats", "active", "reserved", "scheduled",
             "registered", "active_queues", "revoked", "query_task", "conf", "report", "clock", "hello", "revoke",
-            "terminate", "time_limit", "rate_limit", "autoscale", "enable_events", "disable_events", "heartbeat", "pool_grow", "pool_shrink",
+            "terminate", "time_limit", "rate_limit", "autoscale", "add_consumer", "cancel_consumer", "enable_events", "disable_events", "heartbeat", "pool_grow", "pool_shrink",
             "pool_restart", "shutdown", "dump_active", "dump_reserved", "dump_schedule", "dump_revoked", "dump_tasks",
             "dump_conf"));
     /** Known to Celery, not done by Celeriac yet: answered with a clear error rather than "unknown". */
-    private static final Set<String> NOT_YET = Set.of("add_consumer", "cancel_consumer",
-            "election", "objgraph", "memsample", "memdump");
+    private static final Set<String> NOT_YET = Set.of("election", "objgraph", "memsample", "memdump");
+
+    /** Starts ({@code true}) or stops consuming a queue; whether that changed anything. */
+    interface Queues {
+        boolean consume(String queue, boolean on);
+    }
 
     private final Worker worker;
     private final Supplier<TaskRegistry> registry;
+    private final Queues queues;
     private final InspectReplies inspect;
     private final RevokedTasks revoked;
     private final TaskEvents taskEvents;
@@ -39,10 +44,11 @@ final class ControlCommands {
     private final RateLimits rates;
     private final Runnable shutdown;
 
-    ControlCommands(Worker worker, Supplier<TaskRegistry> registry, InspectReplies inspect, RevokedTasks revoked,
+    ControlCommands(Worker worker, Supplier<TaskRegistry> registry, Queues queues, InspectReplies inspect, RevokedTasks revoked,
                     TaskEvents taskEvents, EventDispatcher events, TaskTimeLimits limits, RateLimits rates, Runnable shutdown) {
         this.worker = worker;
         this.registry = registry;
+        this.queues = queues;
         this.inspect = inspect;
         this.revoked = revoked;
         this.taskEvents = taskEvents;
@@ -73,6 +79,16 @@ final class ControlCommands {
                 case "time_limit" -> timeLimit(args);
                 case "rate_limit" -> rateLimit(args);
                 case "autoscale" -> autoscale(args);
+                case "add_consumer" -> {
+                    String q = queueName(args);
+                    queues.consume(q, true);
+                    yield ok("add consumer " + q);
+                }
+                case "cancel_consumer" -> {
+                    String q = queueName(args);
+                    queues.consume(q, false);
+                    yield ok("no longer consuming from " + q);
+                }
                 case "enable_events" -> ok(taskEvents.enable(true) ? "task events already enabled" : "task events enabled");
                 case "disable_events" -> ok(taskEvents.enable(false) ? "task events disabled" : "task events already disabled");
                 case "heartbeat" -> {
@@ -192,6 +208,13 @@ final class ControlCommands {
             throw new IllegalArgumentException("needs " + what + " (a task id or a list of them), got " + ids);
         }
         return out;
+    }
+
+    private static String queueName(Map<String, Object> args) {
+        if (args.get("queue") instanceof String q && !q.isBlank()) {
+            return q.trim();
+        }
+        throw new IllegalArgumentException("needs a queue name, got " + args.get("queue"));
     }
 
     private static int count(Map<String, Object> args) {

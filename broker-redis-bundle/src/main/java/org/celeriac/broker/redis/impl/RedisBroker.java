@@ -62,6 +62,8 @@ public final class RedisBroker implements Broker {
     private final Counters counters = new Counters();
     private final RetryPolicies retryPolicies = new RetryPolicies();
     private final RateLimits rateLimits = new RateLimits();
+    /** The queues consumed now: the configured ones, changed at run time by add_consumer / cancel_consumer. */
+    private volatile List<String> queues;
     private final InFlight inFlight;
     private final Acknowledger acknowledger;
     private final Consumer consumer;
@@ -101,9 +103,10 @@ public final class RedisBroker implements Broker {
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(settings.maxMessageBytes()),
                 revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies, limits, rateLimits,
                 results.enabled() ? new ChordJoin(backend != null ? backend.pool() : pool, settings.resultExpiresSeconds()) : null);
-        this.consumer = new Consumer(pool, RedisKeys.queueKeys(settings.queues()), settings.pollInterval(), inFlight,
+        this.queues = settings.queues();
+        this.consumer = new Consumer(pool, RedisKeys.queueKeys(queues), settings.pollInterval(), inFlight,
                 dispatcher, counters);
-        ControlCommands commands = new ControlCommands(worker, () -> registry,
+        ControlCommands commands = new ControlCommands(worker, () -> registry, this::consume,
                 new InspectReplies(worker, this, counters, inFlight, settings), revoked, taskEvents, events, limits, rateLimits,
                 () -> stopFramework(context));
         this.pidbox = new Pidbox(pool, settings.database(), settings.nodeName(), commands);
@@ -119,7 +122,7 @@ public final class RedisBroker implements Broker {
         this.consumerThread = daemon(consumer, "celeriac-redis-consumer");
         this.pidboxThread = daemon(pidbox, "celeriac-redis-pidbox");
         this.eventsThread = daemon(events, "celeriac-redis-events");
-        declareBindings();
+        declareBindings(queues);
         acknowledgerThread.start();
         consumerThread.start();
         pidboxThread.start();
@@ -207,7 +210,26 @@ public final class RedisBroker implements Broker {
 
     @Override
     public List<String> queues() {
-        return settings.queues();
+        return queues;
+    }
+
+    /**
+     * Celery's {@code add_consumer} / {@code cancel_consumer}: consumes {@code queue} from now on, or no longer.
+     *
+     * @return whether the consumed queues changed
+     */
+    synchronized boolean consume(String queue, boolean on) {
+        List<String> next = new java.util.ArrayList<>(queues);
+        boolean changed = on ? !next.contains(queue) && next.add(queue) : next.remove(queue);
+        if (changed) {
+            queues = List.copyOf(next);
+            consumer.queues(RedisKeys.queueKeys(queues));
+            if (on) {
+                declareBindings(List.of(queue));
+            }
+            LOG.log(Level.INFO, (on ? "now consuming " : "no longer consuming ") + queue + "; queues " + queues);
+        }
+        return changed;
     }
 
     @Override
@@ -239,9 +261,9 @@ public final class RedisBroker implements Broker {
     }
 
     /** Binds each queue to its same-named exchange, as a Celery worker declares its queues. */
-    private void declareBindings() {
+    private void declareBindings(List<String> declared) {
         try (Jedis jedis = pool.getResource()) {
-            for (String q : settings.queues()) {
+            for (String q : declared) {
                 jedis.sadd(RedisKeys.BINDING_PREFIX + q, RedisKeys.binding(q, q));
             }
             counters.connected = true;

@@ -20,6 +20,7 @@ import org.celeriac.worker.api.Worker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.osgi.framework.ServiceReference;
@@ -137,6 +138,42 @@ class PythonCeleryIT {
         assertTrue(out.get("registered_add").asBoolean());
         assertTrue(out.at("/grow/0/" + NODE).has("ok") || out.at("/grow/0/" + NODE).has("error"), out.toString());
         assertTrue(out.at("/unknown_command/0/" + NODE + "/error").asText().contains("unknown control command"), out.toString());
+    }
+
+    /**
+     * A mixed fleet: Celery's own Python worker and the Celeriac worker consume one queue; a chord's header
+     * tasks go to both, and its body runs once, with every header result, whichever worker finishes last.
+     */
+    @Test
+    void aChordSplitAcrossAPythonWorkerAndCeleriacCompletesOnce() throws Exception {
+        worker.use("threads", 2);
+        Path script = resource("/mixed_fleet.py");
+        Process python = new ProcessBuilder(PYTHON, script.toString(), "worker", redis.url(), backendUrl())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            Process client = new ProcessBuilder(PYTHON, script.toString(), "client", redis.url(), backendUrl()).start();
+            byte[] stdout = client.getInputStream().readAllBytes();
+            String stderr = new String(client.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(client.waitFor(3, TimeUnit.MINUTES) && client.exitValue() == 0, "the mixed-fleet client failed:\n" + stderr);
+            String text = new String(stdout, StandardCharsets.UTF_8).trim();
+            JsonNode out = new ObjectMapper().readTree(text.substring(text.lastIndexOf('\n') + 1));
+            assertEquals(1560, out.get("chord").asInt(), "sum of 2i for i < 40: " + out);
+            int pythonAdds = out.get("python_adds").asInt();
+            assertTrue(pythonAdds > 0 && pythonAdds < 40, "the header ran on both workers (Python ran " + pythonAdds + " of 40)");
+            assertTrue(out.get("python_xsums").asInt() <= 1, "the body did not run twice on the Python worker: " + out);
+        } finally {
+            python.destroy();
+            python.waitFor(20, TimeUnit.SECONDS);
+            python.destroyForcibly();
+        }
+    }
+
+    private static Path resource(String name) {
+        try {
+            return Paths.get(PythonCeleryIT.class.getResource(name).toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static JsonNode runClient() throws IOException, InterruptedException {

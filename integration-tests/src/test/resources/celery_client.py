@@ -90,6 +90,9 @@ out['heartbeat'] = any(e['type'] == 'worker-heartbeat' and e['hostname'] == node
 first = add.delay(2, 3)
 out['add'] = first.get(timeout=30)
 out['kwargs'] = echo.apply_async(args=[1], kwargs={'k': 'v'}).get(timeout=30)
+extended = add.delay(7, 8)
+extended.get(timeout=30)
+out['result_extended'] = [extended.name, extended.args, extended.worker, extended.queue]
 # Python's json sends NaN and Infinity as bare tokens: a float argument must survive the trip.
 special = echo.delay(float('nan'), float('inf')).get(timeout=30)  # echo returns its args
 out['nan_inf'] = math.isnan(special[0]) and special[1] == float('inf')

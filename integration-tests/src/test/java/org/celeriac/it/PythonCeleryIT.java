@@ -54,7 +54,7 @@ class PythonCeleryIT {
         // the pools' own Event Admin events (the worker's task.events stays off).
         // Results in another database, as many Celery apps configure them (backend='redis://…/1').
         admin.getConfiguration("org.celeriac.broker.redis", "?").update(new Hashtable<>(Map.of(
-                "url", redis.url(), "hostname", NODE, "poll.interval", 0.05, "task.events", true, "track.started", true,
+                "url", redis.url(), "hostname", NODE, "poll.interval", 0.05, "task.events", true, "track.started", true, "result.extended", true,
                 "result.backend", backendUrl())));
         felix.awaitService(Broker.class.getName(), "(broker.name=redis)", WAIT);
     }
@@ -80,6 +80,8 @@ class PythonCeleryIT {
         assertEquals("[\"task-failed\",\"task-received\",\"task-started\"]", out.get("failed_events").toString());
         assertEquals(new ObjectMapper().readTree("{\"args\":[1],\"kwargs\":{\"k\":\"v\"}}"), out.get("kwargs"));
         assertTrue(out.get("nan_inf").asBoolean(), "NaN and Infinity as Python's json sends them: " + out);
+        assertEquals("[\"add\",[7,8],\"" + NODE + "\",\"celery\"]", out.get("result_extended").toString(),
+                "result_extended: AsyncResult.name, .args, .worker, .queue");
         assertTrue(out.get("event_repr").asBoolean(), "event args/kwargs are Python repr strings, as Celery sends them");
         assertEquals("IllegalStateException", out.at("/fail/type").asText(), out.toString());
         assertEquals("boom", out.at("/fail/message").asText());

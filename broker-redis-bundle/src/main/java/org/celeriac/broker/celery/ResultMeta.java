@@ -24,12 +24,46 @@ public final class ResultMeta {
 
     /** The stored value for a task that returned {@code result} (a JSON value). */
     public static String success(String taskId, Object result, Instant done) {
-        return encode(taskId, "SUCCESS", result, null, done);
+        return success(taskId, result, done, Map.of());
+    }
+
+    /** As {@link #success(String, Object, Instant)}, with {@code request}'s fields ({@link #requestFields}). */
+    public static String success(String taskId, Object result, Instant done, Map<String, Object> request) {
+        return encode(taskId, "SUCCESS", result, null, done, request);
     }
 
     /** The stored value for a task that failed or was revoked. */
     public static String failure(String taskId, CeleryError error, Instant done) {
-        return encode(taskId, error.state(), exception(error), error.traceback(), done);
+        return failure(taskId, error, done, Map.of());
+    }
+
+    /** As {@link #failure(String, CeleryError, Instant)}, with {@code request}'s fields ({@link #requestFields}). */
+    public static String failure(String taskId, CeleryError error, Instant done, Map<String, Object> request) {
+        return encode(taskId, error.state(), exception(error), error.traceback(), done, request);
+    }
+
+    /**
+     * What Celery's backend stores of the request beside a final result: {@code group_id} and {@code parent_id}
+     * when there are, and with {@code result_extended} also {@code name}, {@code args}, {@code kwargs},
+     * {@code worker}, {@code retries} and {@code queue} ({@code AsyncResult.name}, {@code .args}, …).
+     */
+    public static Map<String, Object> requestFields(DecodedTask.Run run, String worker, String queue, boolean extended) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        if (run.group() != null) {
+            fields.put("group_id", run.group());
+        }
+        if (run.request().headers().get("parent_id") instanceof String parent) {
+            fields.put("parent_id", parent);
+        }
+        if (extended) {
+            fields.put("name", run.request().name());
+            fields.put("args", run.request().args());
+            fields.put("kwargs", run.request().kwargs());
+            fields.put("worker", worker);
+            fields.put("retries", Continuations.retries(run));
+            fields.put("queue", queue);
+        }
+        return fields;
     }
 
     /** The stored value for a task a worker started ({@code STARTED}, Celery's {@code task_track_started}). */
@@ -52,6 +86,11 @@ public final class ResultMeta {
     }
 
     private static String encode(String taskId, String status, Object result, String traceback, Instant done) {
+        return encode(taskId, status, result, traceback, done, Map.of());
+    }
+
+    private static String encode(String taskId, String status, Object result, String traceback, Instant done,
+                                 Map<String, Object> request) {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("status", status);
         meta.put("result", result);
@@ -60,6 +99,7 @@ public final class ResultMeta {
         // Python's isoformat(): microseconds and an explicit UTC offset, which every Celery version parses.
         meta.put("date_done", ISO_MICROS.format(done.truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC)));
         meta.put("task_id", taskId);
+        meta.putAll(request);
         return Json.write(meta);
     }
 }

@@ -15,7 +15,7 @@ import java.util.List;
 record BrokerSettings(URI uri, int database, List<String> queues, String nodeName, int prefetchMultiplier,
                       double visibilitySeconds, Duration pollInterval, Duration shutdownGrace, long maxMessageBytes,
                       ResultBackend results, long resultExpiresSeconds, int maxRedeliveries, boolean taskEvents,
-                      boolean trackStarted) {
+                      boolean trackStarted, boolean resultExtended) {
 
     static BrokerSettings of(RedisBrokerConfig c) {
         URI uri = parseUrl(c.url(), "url");
@@ -37,7 +37,7 @@ record BrokerSettings(URI uri, int database, List<String> queues, String nodeNam
                 Duration.ofNanos((long) (seconds(c.poll_interval(), "poll.interval") * 1e9)),
                 Duration.ofNanos((long) (seconds(c.shutdown_grace(), "shutdown.grace") * 1e9)),
                 c.max_message_bytes(), ResultBackend.parse(c.result_backend(), uri), c.result_expires(),
-                c.max_redeliveries(), c.task_events(), c.track_started());
+                c.max_redeliveries(), c.task_events(), c.track_started(), c.result_extended());
     }
 
     /** The URL with any password masked, for logs and the shell. */

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.celeriac.broker.celery.CeleryError;
 import org.celeriac.broker.celery.Chords;
@@ -43,6 +44,9 @@ final class Dispatcher {
     private final RateLimits rates;
     /** Celery's {@code control time_limit}: per task name, for requests that set none. */
     private final TaskTimeLimits limits;
+    /** Celery's result_extended: the request's fields stored with the result. */
+    private final boolean resultExtended;
+    private final String nodeName;
     /** Chords in the result backend, or {@code null} when results are off. */
     private final ChordJoin chords;
     /** Celery's task_track_started, or {@code null} when off. */
@@ -51,7 +55,8 @@ final class Dispatcher {
 
     Dispatcher(InFlight inFlight, Acknowledger acknowledger, Worker worker, TaskMessageDecoder decoder,
                RevokedTasks revoked, Counters counters, boolean storeResults, TaskEvents events, StartedStates startedStates,
-               RetryPolicies retries, TaskTimeLimits limits, RateLimits rates, ChordJoin chords) {
+               RetryPolicies retries, TaskTimeLimits limits, RateLimits rates, ChordJoin chords, String nodeName,
+               boolean resultExtended) {
         this.inFlight = inFlight;
         this.acknowledger = acknowledger;
         this.worker = worker;
@@ -65,6 +70,8 @@ final class Dispatcher {
         this.limits = limits;
         this.rates = rates;
         this.chords = chords;
+        this.nodeName = nodeName;
+        this.resultExtended = resultExtended;
     }
 
     /** Runs the task of the message {@code raw} taken from {@code key} (tracked as {@code tag}), or settles it at once. */
@@ -196,12 +203,12 @@ final class Dispatcher {
         try {
             if (error == null) {
                 if (storeResults && !run.ignoreResult()) {
-                    results.add(result(taskId, ResultMeta.success(taskId, value, now)));
+                    results.add(result(taskId, ResultMeta.success(taskId, value, now, requestFields(d, run))));
                 }
                 Continuations.onSuccess(run, value).forEach(m -> messages.add(message(m)));
             } else {
                 if (storeResults && !run.ignoreResult()) {
-                    results.add(result(taskId, ResultMeta.failure(taskId, error, now)));
+                    results.add(result(taskId, ResultMeta.failure(taskId, error, now, requestFields(d, run))));
                 }
                 if (storeResults) {
                     Continuations.propagate(run, error, now).forEach(r -> results.add(result(r.taskId(), r.meta())));
@@ -227,6 +234,10 @@ final class Dispatcher {
         }
         acknowledger.ack(d, results, messages);
         events.finished(run, value, error, System.nanoTime() - d.takenAt);
+    }
+
+    private Map<String, Object> requestFields(Delivery d, DecodedTask.Run run) {
+        return ResultMeta.requestFields(run, nodeName, d.message.routingKey(), resultExtended);
     }
 
     private static Acknowledger.Write result(String taskId, String meta) {

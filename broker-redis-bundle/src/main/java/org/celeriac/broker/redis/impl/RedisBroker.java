@@ -102,7 +102,8 @@ public final class RedisBroker implements Broker {
         TaskTimeLimits limits = new TaskTimeLimits();
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(settings.maxMessageBytes()),
                 revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies, limits, rateLimits,
-                results.enabled() ? new ChordJoin(backend != null ? backend.pool() : pool, settings.resultExpiresSeconds()) : null);
+                results.enabled() ? new ChordJoin(backend != null ? backend.pool() : pool, settings.resultExpiresSeconds()) : null,
+                settings.nodeName(), settings.resultExtended());
         this.queues = settings.queues();
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(queues), settings.pollInterval(), inFlight,
                 dispatcher, counters);

@@ -52,6 +52,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "task_track_started)")
     boolean track_started() default false;
 
+    @AttributeDefinition(description = "store the task's name, args, kwargs, worker, retries and queue with its result "
+            + "(Celery's result_extended)")
+    boolean result_extended() default false;
+
     @AttributeDefinition(description = "seconds running tasks get to finish and be acknowledged when the broker stops; "
             + "what still runs then goes back to the queue")
     double shutdown_grace() default 30;

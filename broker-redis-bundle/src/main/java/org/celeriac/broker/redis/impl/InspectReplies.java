@@ -176,7 +176,7 @@ final class InspectReplies {
             List<Object> processes = new ArrayList<>();
             for (WorkerInfo w : s.workers()) {
                 if (!w.state().startsWith("spare")) {
-                    processes.add(w.id().chars().allMatch(Character::isDigit) && !w.id().isEmpty() ? Long.parseLong(w.id()) : w.id());
+                    processes.add(RequestInfo.workerPid(w.id()));
                 }
             }
             pool.put("processes", processes);

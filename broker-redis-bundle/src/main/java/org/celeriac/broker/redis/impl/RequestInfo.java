@@ -39,7 +39,7 @@ final class RequestInfo {
     }
 
     /** A child's pid as a number, as Celery reports it; a thread's name as it is. */
-    private static Object workerPid(String workerId) {
+    static Object workerPid(String workerId) {
         if (workerId != null && workerId.chars().allMatch(Character::isDigit) && !workerId.isEmpty()) {
             return Long.parseLong(workerId);
         }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.celeriac.pool.api.PoolUnavailableException;
 
@@ -61,9 +61,9 @@ final class ParkingLot {
     }
 
     /** Takes every parked task out, oldest first, and hands each to {@code action}. */
-    void releaseAll(Function<WorkerTaskHandle, ?> action) {
+    void releaseAll(Consumer<WorkerTaskHandle> action) {
         for (Ticket t; (t = parked.poll()) != null; ) {
-            action.apply(t.handle);
+            action.accept(t.handle);
         }
     }
 }

@@ -266,10 +266,7 @@ final class PoolSwitch {
         if (old != null) {
             retire(old);
         }
-        parked.releaseAll(h -> {
-            route(h);
-            return null;
-        });
+        parked.releaseAll(this::route);
     }
 
     /** Stops a pool that is no longer active and moves its queued tasks to whatever is active now. */

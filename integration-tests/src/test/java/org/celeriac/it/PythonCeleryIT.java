@@ -170,6 +170,51 @@ class PythonCeleryIT {
         }
     }
 
+    /**
+     * {@code autoscale = 8,1} in the worker's configuration, with a prefetch multiplier of 1 (where Celery's own
+     * autoscaler stalls, celery/celery#4003): 200 sleeping tasks from Python grow the pool to 8, all return,
+     * and the pool shrinks back to 1 after the keep-alive, as {@code inspect stats} shows.
+     */
+    @Test
+    void autoscaleGrowsToMaxWhileTasksWaitAndShrinksToMinAfterwards() throws Exception {
+        ConfigurationAdmin admin = felix.context().getService(felix.context().getServiceReference(ConfigurationAdmin.class));
+        org.osgi.service.cm.Configuration workerConfig = admin.getConfiguration("org.celeriac.worker", "?");
+        org.osgi.service.cm.Configuration brokerConfig = admin.getConfiguration("org.celeriac.broker.redis", "?");
+        java.util.Dictionary<String, Object> brokerBefore = brokerConfig.getProperties();
+        try {
+            worker.use("threads", 1);
+            Hashtable<String, Object> broker = new Hashtable<>();
+            for (java.util.Enumeration<String> keys = brokerBefore.keys(); keys.hasMoreElements(); ) {
+                String k = keys.nextElement();
+                broker.put(k, brokerBefore.get(k));
+            }
+            broker.put("prefetch.multiplier", 1);
+            brokerConfig.update(broker);
+            workerConfig.update(new Hashtable<>(Map.of("pool", "threads", "concurrency", 1, "autoscale", "8,1",
+                    "autoscale.keepalive", 1.0)));
+            FelixContainer.await("autoscale on", WAIT, () -> worker.autoscale().max() == 8);
+            // 1 (multiplier) x 8 (autoscale MAX): the restarted broker holds enough messages for the pool to grow.
+            FelixContainer.await("the broker's prefetch sized on autoscale MAX", WAIT, () -> brokerPrefetchIs(8));
+            JsonNode out = runScript("/autoscale_client.py");
+            assertTrue(out.get("all_done").asBoolean(), "every task returned: " + out);
+            assertEquals(8, out.get("peak").asInt(), "grew to MAX while tasks waited: " + out);
+            assertEquals(1, out.get("final").asInt(), "back to MIN after the keep-alive: " + out);
+        } finally {
+            workerConfig.delete();
+            brokerConfig.update(brokerBefore);
+            worker.autoscale(org.celeriac.worker.api.Autoscale.OFF);
+        }
+    }
+
+    private static boolean brokerPrefetchIs(int n) {
+        try {
+            return felix.services(Broker.class.getName(), "(broker.name=redis)").stream()
+                    .map(r -> (Broker) felix.context().getService(r)).anyMatch(b -> b != null && b.stats().prefetchLimit() == n);
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static Path resource(String name) {
         try {
             return Paths.get(PythonCeleryIT.class.getResource(name).toURI());
@@ -179,12 +224,11 @@ class PythonCeleryIT {
     }
 
     private static JsonNode runClient() throws IOException, InterruptedException {
-        Path script;
-        try {
-            script = Paths.get(PythonCeleryIT.class.getResource("/celery_client.py").toURI());
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return runScript("/celery_client.py");
+    }
+
+    private static JsonNode runScript(String name) throws IOException, InterruptedException {
+        Path script = resource(name);
         Process p = new ProcessBuilder(PYTHON, script.toString(), redis.url(), NODE, backendUrl()).redirectErrorStream(false).start();
         byte[] stdout = p.getInputStream().readAllBytes();
         String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -123,6 +123,10 @@ out['chain_second_errback'] = AsyncResult(second_eb, app=app).get(timeout=30) ==
 imm_eb = str(uuid.uuid4())
 error_of(fail.apply_async(('imm',), link_error=echo.si('imm').set(task_id=imm_eb)))
 out['immutable_errback'] = AsyncResult(imm_eb, app=app).get(timeout=30)
+# Celery's built-in tasks: map, starmap, and chunks (a group of starmap tasks).
+out['map'] = xsum.map([[1, 2], [3, 4]]).delay().get(timeout=30)
+out['starmap'] = add.starmap([(1, 2), (3, 4)]).delay().get(timeout=30)
+out['chunks'] = add.chunks(zip(range(6), range(6)), 3).group().apply_async().get(timeout=30)
 # A chord through the Redis result backend: the body gets the header's results in order.
 out['chord'] = chord([add.s(i, i) for i in range(10)])(xsum.s(100)).get(timeout=60)
 failed_chord = chord([add.s(1, 1), fail.s('in the header')])(xsum.s())

@@ -102,6 +102,9 @@ class PythonCeleryIT {
         assertEquals("IllegalStateException", out.at("/chain_failure/type").asText(), "a failure reaches the chain's last result: " + out);
         assertTrue(out.get("chain_second_errback").asBoolean(), "link_error runs when a chain's second step fails: " + out);
         assertEquals("[\"imm\"]", out.get("immutable_errback").toString(), "an immutable errback gets no task id");
+        assertEquals("[3,7]", out.get("map").toString(), "xsum.map([[1, 2], [3, 4]]): " + out);
+        assertEquals("[3,7]", out.get("starmap").toString(), "add.starmap([(1, 2), (3, 4)]): " + out);
+        assertEquals("[[0,2,4],[6,8,10]]", out.get("chunks").toString(), "add.chunks(zip(range(6), range(6)), 3): " + out);
         assertEquals(190, out.get("chord").asInt(), "chord(add.s(i, i) for i in range(10))(xsum.s(100)): " + out);
         assertEquals("ChordError", out.at("/chord_failure/type").asText(), "a failed header task fails the body: " + out);
         assertEquals("STARTED", out.get("track_started").asText(), "task_track_started: the state while it runs");

@@ -254,16 +254,6 @@ public abstract class AbstractPool implements BasePool {
         termination.complete(null);
     }
 
-    /** Logs a grace that ran out before terminating (see {@link BasePool#close(Duration)}). */
-    @Override
-    public final boolean close(Duration grace) {
-        boolean clean = BasePool.super.close(grace);
-        if (!clean) {
-            LOG.log(Level.WARNING, "pool " + this + " did not finish its tasks within " + grace + "; terminated it");
-        }
-        return clean;
-    }
-
     /**
      * Component deactivation (the pool's bundle stops, or its service object is released): the graceful
      * {@link #close(Duration)} within {@link #DEACTIVATION_GRACE}. DS finds it on every pool component
@@ -271,7 +261,9 @@ public abstract class AbstractPool implements BasePool {
      */
     @org.osgi.service.component.annotations.Deactivate
     protected void deactivate() {
-        close(DEACTIVATION_GRACE);
+        if (!close(DEACTIVATION_GRACE)) {
+            LOG.log(Level.WARNING, "pool " + this + " did not finish its tasks within " + DEACTIVATION_GRACE + "; terminated it");
+        }
     }
 
     /** Unsupported unless overridden by a pool that declares {@link PoolCapability#RESIZE}. */

@@ -208,8 +208,7 @@ final class PoolSwitch {
         Active last = switcher.call("close", () -> {
             Active a = active;
             active = null;
-            parked.releaseAll(h -> h.fail(new PoolUnavailableException("the worker shut down before task " + h.taskId()
-                    + " found a pool")));
+            parked.releaseAll(PoolSwitch::failClosed);
             return a;
         });
         switcher.shutdown();
@@ -328,12 +327,16 @@ final class PoolSwitch {
      */
     private boolean park(WorkerTaskHandle h) {
         if (closed) {
-            h.fail(new PoolUnavailableException("the worker shut down before task " + h.taskId() + " found a pool"));
+            failClosed(h);
             return true;
         }
         ParkingLot.Ticket ticket = parked.park(h);
         Active a = active;
         return !(a != null && a.pool().state() == PoolState.RUN && parked.cancel(ticket));
+    }
+
+    private static void failClosed(WorkerTaskHandle h) {
+        h.fail(new PoolUnavailableException("the worker shut down before task " + h.taskId() + " found a pool"));
     }
 
     /** Takes a parked task back (to terminate it); {@code false} if it is not parked. */

@@ -136,8 +136,8 @@ final class ControlCommands {
 
     /** Celery's {@code time_limit TASK SOFT [HARD]}: for that task's requests without limits of their own. */
     private Object timeLimit(Map<String, Object> args) {
-        String task = args.get("task_name") instanceof String s ? s : null;
-        if (task == null || registry.get() == null || !registry.get().names().contains(task)) {
+        String task = knownTask(args);
+        if (task == null) {
             return error("unknown task");
         }
         limits.set(task, seconds(args.get("soft")), seconds(args.get("hard")));
@@ -146,8 +146,8 @@ final class ControlCommands {
 
     /** Celery's {@code rate_limit TASK RATE}: {@code 10/s}, {@code 100/m}, {@code 1000/h}; 0 or empty turns it off. */
     private Object rateLimit(Map<String, Object> args) {
-        String task = args.get("task_name") instanceof String s ? s : null;
-        if (task == null || registry.get() == null || !registry.get().names().contains(task)) {
+        String task = knownTask(args);
+        if (task == null) {
             return error("unknown task");
         }
         Object rate = args.get("rate_limit");
@@ -167,6 +167,12 @@ final class ControlCommands {
         Autoscale next = new Autoscale(max, Math.max(1, Math.min(min, max)), now.keepAlive());
         worker.autoscale(next);
         return ok("autoscale now max=" + next.max() + " min=" + next.min());
+    }
+
+    /** The {@code task_name} argument if this worker has that task (Celery replies "unknown task" otherwise). */
+    private String knownTask(Map<String, Object> args) {
+        TaskRegistry r = registry.get();
+        return args.get("task_name") instanceof String s && r != null && r.names().contains(s) ? s : null;
     }
 
     private static Duration seconds(Object value) {

@@ -121,11 +121,11 @@ final class Dispatcher {
         }
         TaskHandle handle;
         try {
-            // Started is heard before the task reaches a pool: solo runs it inside submit.
             TaskRequest request = limits.apply(run.request());
             if (start.isAfter(now) && !start.equals(eta)) {
                 request = request.toBuilder().eta(start).build();
             }
+            // Started is heard before the task reaches a pool: solo runs it inside submit.
             handle = worker.submit(request, h -> h.started().thenAccept(workerId -> started(d, taskId, workerId)));
         } catch (IllegalStateException shuttingDown) {
             acknowledger.requeue(d);

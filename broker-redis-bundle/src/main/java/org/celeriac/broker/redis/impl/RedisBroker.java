@@ -97,12 +97,13 @@ public final class RedisBroker implements Broker {
                 "active", inFlight.size(), "processed", counters.acknowledged.sum()));
         TaskEvents taskEvents = new TaskEvents(events, settings.taskEvents());
         boolean track = settings.trackStarted() && results.enabled();
-        this.startedStates = track ? new StartedStates(backend != null ? backend.pool() : pool,
+        JedisPool resultsPool = backend != null ? backend.pool() : pool; // where results, STARTED and chords live
+        this.startedStates = track ? new StartedStates(resultsPool,
                 settings.nodeName(), settings.resultExpiresSeconds()) : null;
         TaskTimeLimits limits = new TaskTimeLimits();
         Dispatcher dispatcher = new Dispatcher(inFlight, acknowledger, worker, new TaskMessageDecoder(settings.maxMessageBytes()),
                 revoked, counters, results.enabled(), taskEvents, startedStates, retryPolicies, limits, rateLimits,
-                results.enabled() ? new ChordJoin(backend != null ? backend.pool() : pool, settings.resultExpiresSeconds()) : null,
+                results.enabled() ? new ChordJoin(resultsPool, settings.resultExpiresSeconds()) : null,
                 settings.nodeName(), settings.resultExtended());
         this.queues = settings.queues();
         this.consumer = new Consumer(pool, RedisKeys.queueKeys(queues), settings.pollInterval(), inFlight,

@@ -230,17 +230,15 @@ final class Supervisor {
 
     /**
      * After a loss: logs it and backs off if the child died young on its own (not killed by the hub for a
-     * limit or a terminate), then replaces it.
+     * limit or a terminate); the hub then calls {@link #ensureTarget} as after every exit.
      */
     void lost(Exit exit, Child c, String failedTask, boolean killedByHub) {
         if (replacing) {
             LOG.log(killedByHub ? Level.INFO : Level.WARNING,
                     exit.why() + (failedTask == null ? "" : "; its task " + failedTask + " failed") + "; replacing it");
         }
-        long now = System.nanoTime();
-        boolean early = c.upNanos == 0 || now - c.upNanos < EARLY_DEATH;
+        boolean early = c.upNanos == 0 || System.nanoTime() - c.upNanos < EARLY_DEATH;
         backOff(early && !killedByHub);
-        ensureTarget(now);
     }
 
     /** A child that dies young makes the next start wait, doubling up to 10 s, so a crash loop cannot spin. */

@@ -11,7 +11,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from celery import Celery, chain, chord
+from celery import Celery, chain, chord, group
 from celery.result import AsyncResult
 
 url, node, backend = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -134,6 +134,24 @@ failed_chord = chord([add.s(1, 1), fail.s('in the header')])(xsum.s())
 body_result = AsyncResult(failed_chord.id, app=app)
 body_result.get(timeout=60, propagate=False)
 out['chord_failure'] = {'type': type(body_result.result).__name__, 'message': str(body_result.result)}
+# Groups and chords inside chains and as callbacks, and chords whose body is a chain or a group.
+out['chain_group'] = chain(add.s(1, 1), group(add.s(10), add.s(20))).apply_async().get(timeout=30)
+out['chain_chord'] = chain(add.s(1, 1), group(add.s(10), add.s(20)), xsum.s()).apply_async().get(timeout=30)
+out['chord_chain_body'] = chord([add.s(1, 1), add.s(2, 2)])(chain(xsum.s(), add.s(100))).get(timeout=30)
+out['chord_group_body'] = chord([add.s(1, 1), add.s(2, 2)])(group(xsum.s(), xsum.s(10))).get(timeout=30)
+# result.children: what the worker sent after the task, as Celery's worker records it.
+linked = add.apply_async((1, 1), link=add.s(100))
+linked.get(timeout=30)
+out['children_link'] = [c.get(timeout=30) for c in linked.children or []]
+linked_group = add.apply_async((1, 1), link=group(add.s(10), add.s(20)))
+linked_group.get(timeout=30)
+out['children_link_group'] = [c.get(timeout=30) for c in linked_group.children or []]
+linked_chain = add.apply_async((1, 1), link=chain(add.s(10), add.s(20)))
+linked_chain.get(timeout=30)
+out['children_link_chain'] = [c.get(timeout=30) for c in linked_chain.children or []]
+linked_chord = add.apply_async((1, 1), link=chord([add.s(10), add.s(20)], xsum.s()))
+linked_chord.get(timeout=30)
+out['children_link_chord'] = [c.get(timeout=30) for c in linked_chord.children or []]
 
 tracked = sleep.delay(1.5)
 end = time.time() + 10

@@ -107,6 +107,14 @@ class PythonCeleryIT {
         assertEquals("[[0,2,4],[6,8,10]]", out.get("chunks").toString(), "add.chunks(zip(range(6), range(6)), 3): " + out);
         assertEquals(190, out.get("chord").asInt(), "chord(add.s(i, i) for i in range(10))(xsum.s(100)): " + out);
         assertEquals("ChordError", out.at("/chord_failure/type").asText(), "a failed header task fails the body: " + out);
+        assertEquals("[12,22]", out.get("chain_group").toString(), "chain(add.s(1, 1), group(add.s(10), add.s(20))): " + out);
+        assertEquals(34, out.get("chain_chord").asInt(), "a group followed by a task in a chain is a chord: " + out);
+        assertEquals(106, out.get("chord_chain_body").asInt(), "a chain as a chord's body: " + out);
+        assertEquals("[6,16]", out.get("chord_group_body").toString(), "a group as a chord's body: " + out);
+        assertEquals("[102]", out.get("children_link").toString(), "result.children of a link callback: " + out);
+        assertEquals("[[12,22]]", out.get("children_link_group").toString(), "a group as a link callback: " + out);
+        assertEquals("[12]", out.get("children_link_chain").toString(), "a chain as a link callback: " + out);
+        assertEquals("[[12,22]]", out.get("children_link_chord").toString(), "a chord as a link callback: " + out);
         assertEquals("STARTED", out.get("track_started").asText(), "task_track_started: the state while it runs");
         assertEquals(1.5, out.get("after_started").asDouble(), "then its result");
         assertTrue(out.get("long_task_seen_active").asBoolean(), "inspect active lists the running task");

@@ -9,8 +9,7 @@ import java.util.List;
  * {@code link_error} errbacks, the rest of a chain (in reverse: the next task is the last element) and, for a
  * task of a chord's header, the chord's body ({@code chord}), sent once every header task has finished.
  *
- * @param chord the chord's body, or {@code null}; a plain task signature (a group or chain as a chord body is
- *              refused when the message is read, with the reason)
+ * @param chord the chord's body (any signature: a task, a group, a chain or a chord), or {@code null}
  */
 public record Canvas(List<Signature> callbacks, List<Signature> errbacks, List<Signature> chain, Signature chord) {
     public static final Canvas NONE = new Canvas(List.of(), List.of(), List.of(), null);
@@ -47,14 +46,18 @@ public record Canvas(List<Signature> callbacks, List<Signature> errbacks, List<S
     }
 
     /**
-     * What travels with the next task of a chain: its own {@code link}/{@code link_error} (Celery keeps them in
-     * the signature's options; {@code chain(...).apply_async(link_error=e.s())} puts the errback on every step)
-     * and the rest of the chain after it.
+     * What travels with a task sent from signature {@code step}: what its options say, as Celery's
+     * {@code Signature.apply_async} turns them into the message — its own {@code link}/{@code link_error}
+     * ({@code chain(...).apply_async(link_error=e.s())} puts the errback on every step), the chord it belongs to
+     * ({@code chord}) — and the rest of the chain after it: {@code rest}, or else the chain a chord's body was
+     * given ({@code options.chain}).
      */
     static Canvas forStep(Signature step, List<Signature> rest) throws MessageFormatException {
         JsonNode options = step.json().path("options");
+        JsonNode chord = options.path("chord");
         return new Canvas(list(options.path("link"), "options.link"), list(options.path("link_error"), "options.link_error"),
-                List.copyOf(rest));
+                rest.isEmpty() ? list(options.path("chain"), "options.chain") : List.copyOf(rest),
+                chord.isMissingNode() || chord.isNull() ? null : Signature.parse(chord, "options.chord"));
     }
 
     public boolean isEmpty() {

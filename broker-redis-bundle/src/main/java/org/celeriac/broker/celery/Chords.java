@@ -3,6 +3,7 @@ package org.celeriac.broker.celery;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 
@@ -12,16 +13,12 @@ import java.util.Set;
  * header's size under {@code celery-taskset-meta-<group>.s}; each header task, once finished, adds
  * {@code [1, id, state, result]} to the sorted set {@code ….j} scored by its {@code group_index}; the one
  * that makes the count reach the size (plus {@code ….t}) sends the body with the header's results, in
- * order, prepended to its arguments, and removes the keys. A failed header task fails the body with
+ * order, prepended to its arguments (a task, a group, a chain or another chord), and removes the keys. A failed header task fails the body with
  * {@code ChordError} and calls the body's errbacks, as Celery does. Stateless.
  */
 public final class Chords {
     private static final String PREFIX = "celery-taskset-meta-";
     private static final Set<String> EXCEPTION_STATES = Set.of("FAILURE", "RETRY", "REVOKED");
-
-    /** What completing a chord leads to: the body's message, or its failure and errbacks. */
-    public record Completion(List<Continuations.Outgoing> messages, List<Continuations.Stored> results) {
-    }
 
     private Chords() {
     }
@@ -52,7 +49,7 @@ public final class Chords {
     }
 
     /** What follows the header task {@code last} that completed the chord whose entries are {@code parts}. */
-    public static Completion complete(DecodedTask.Run last, List<String> parts, Instant now) throws MessageFormatException {
+    public static Continuations.Followers complete(DecodedTask.Run last, List<String> parts, Instant now) throws MessageFormatException {
         Signature body = last.canvas().chord();
         List<Object> results = new ArrayList<>(parts.size());
         for (String part : parts) {
@@ -68,13 +65,18 @@ public final class Chords {
                 CeleryError error = new CeleryError(CeleryError.FAILURE, "ChordError", CeleryError.CELERY, "Dependency "
                         + entry.path(1).asText() + " raised " + exc.path("exc_type").asText("Exception") + "("
                         + PythonRepr.of(exc.path("exc_message").path(0).asText("")) + ")", null);
-                List<Continuations.Stored> stored = body.taskId() == null ? List.of()
-                        : List.of(new Continuations.Stored(body.taskId(), ResultMeta.failure(body.taskId(), error, now)));
-                return new Completion(Continuations.errbacks(last, Canvas.forStep(body, List.of()).errbacks(),
-                        body.taskId() != null ? body.taskId() : last.taskId()), stored);
+                Continuations.Followers errbacks = Continuations.errbacks(last, Canvas.forStep(body, List.of()).errbacks(),
+                        body.taskId() != null ? body.taskId() : last.taskId());
+                List<Continuations.Stored> stored = new ArrayList<>(errbacks.writes());
+                if (body.taskId() != null) {
+                    stored.add(Continuations.Stored.result(body.taskId(), ResultMeta.failure(body.taskId(), error, now)));
+                }
+                return new Continuations.Followers(errbacks.messages(), stored, List.of());
             }
             results.add(Json.MAPPER.convertValue(entry.path(3), Object.class));
         }
-        return new Completion(List.of(Continuations.send(last, body, results, List.of())), List.of());
+        SignatureSender sender = new SignatureSender(last);
+        sender.send(body, Collections.singletonList(results), List.of());
+        return new Continuations.Followers(sender.messages(), sender.writes(), List.of());
     }
 }

@@ -31,12 +31,16 @@ public final class MessageEncoder {
 
     /** As {@link #task(TaskRequest, String, int)}, carrying the rest of a chain (reversed: next task last). */
     public static String task(TaskRequest request, String queue, int priority, List<JsonNode> chain) {
-        return task(request, queue, priority, null, null, chain);
+        return task(request, queue, priority, null, null, chain, null);
     }
 
-    /** As {@link #task(TaskRequest, String, int)}, carrying a whole canvas (a retried task keeps its own). */
+    /**
+     * As {@link #task(TaskRequest, String, int)}, carrying a whole canvas (a retried task keeps its own, a
+     * chord's header task its chord); the request's {@code group} and {@code group_index} headers go with it.
+     */
     public static String task(TaskRequest request, String queue, int priority, Canvas canvas) {
-        return task(request, queue, priority, json(canvas.callbacks()), json(canvas.errbacks()), json(canvas.chain()));
+        return task(request, queue, priority, json(canvas.callbacks()), json(canvas.errbacks()), json(canvas.chain()),
+                canvas.chord() == null ? null : canvas.chord().json());
     }
 
     private static List<JsonNode> json(List<Signature> signatures) {
@@ -44,7 +48,7 @@ public final class MessageEncoder {
     }
 
     private static String task(TaskRequest request, String queue, int priority, List<JsonNode> callbacks,
-                               List<JsonNode> errbacks, List<JsonNode> chain) {
+                               List<JsonNode> errbacks, List<JsonNode> chain, JsonNode chord) {
         Map<String, Object> headers = new LinkedHashMap<>();
         headers.put("lang", "java");
         headers.put("task", request.name());
@@ -52,8 +56,8 @@ public final class MessageEncoder {
         headers.put("shadow", null);
         headers.put("eta", isoOrNull(request.eta()));
         headers.put("expires", isoOrNull(request.expires()));
-        headers.put("group", null);
-        headers.put("group_index", null);
+        headers.put("group", request.headers().get("group"));
+        headers.put("group_index", request.headers().get("group_index"));
         headers.put("retries", request.headers().getOrDefault("retries", 0));
         headers.put("timelimit", Arrays.asList(secondsOrNull(request.timeLimit()), secondsOrNull(request.softTimeLimit())));
         headers.put("root_id", request.headers().getOrDefault("root_id", request.id()));
@@ -66,7 +70,7 @@ public final class MessageEncoder {
         embed.put("callbacks", callbacks);
         embed.put("errbacks", errbacks);
         embed.put("chain", chain == null || chain.isEmpty() ? null : chain);
-        embed.put("chord", null);
+        embed.put("chord", chord);
         List<Object> body = new ArrayList<>(List.of(request.args(), request.kwargs(), embed));
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("correlation_id", request.id());

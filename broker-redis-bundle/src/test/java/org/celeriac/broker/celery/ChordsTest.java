@@ -29,8 +29,8 @@ class ChordsTest {
         assertEquals("[1,\"" + last.taskId() + "\",\"SUCCESS\",2]", Chords.part(last, 2, null));
         // Entries as Python's backend writes them (json.dumps, with spaces), ordered by group_index.
         List<String> parts = List.of("[1, \"a\", \"SUCCESS\", 2]", "[1, \"b\", \"SUCCESS\", {\"k\": [1.5]}]", "[1, \"c\", \"SUCCESS\", null]");
-        Chords.Completion done = Chords.complete(last, parts, Instant.now());
-        assertTrue(done.results().isEmpty());
+        Continuations.Followers done = Chords.complete(last, parts, Instant.now());
+        assertTrue(done.writes().isEmpty());
         JsonNode sent = Json.MAPPER.readTree(done.messages().get(0).envelope());
         JsonNode body = Json.MAPPER.readTree(java.util.Base64.getDecoder().decode(sent.get("body").asText()));
         assertEquals("body-id", sent.at("/headers/id").asText());
@@ -44,8 +44,8 @@ class ChordsTest {
                 + "\"link_error\": [{\"task\": \"echo\", \"args\": [], \"options\": {}}]}}");
         CeleryError boom = new CeleryError(CeleryError.FAILURE, "ValueError", "builtins", "boom", null);
         String failedPart = Chords.part(last, null, boom);
-        Chords.Completion done = Chords.complete(last, List.of("[1, \"a\", \"SUCCESS\", 1]", failedPart), Instant.now());
-        JsonNode meta = Json.MAPPER.readTree(done.results().get(0).meta());
+        Continuations.Followers done = Chords.complete(last, List.of("[1, \"a\", \"SUCCESS\", 1]", failedPart), Instant.now());
+        JsonNode meta = Json.MAPPER.readTree(done.writes().get(0).value());
         assertEquals("FAILURE", meta.get("status").asText());
         assertEquals("ChordError", meta.at("/result/exc_type").asText());
         assertEquals("Dependency " + last.taskId() + " raised ValueError('boom')", meta.at("/result/exc_message/0").asText());

@@ -29,7 +29,7 @@ class ContinuationsTest {
 
     @Test
     void successSendsCallbacksAndTheNextChainTaskWithTheResultFirst() throws Exception {
-        List<Continuations.Outgoing> out = Continuations.onSuccess(chainHead(), 5);
+        List<Continuations.Outgoing> out = Continuations.onSuccess(chainHead(), 5).messages();
         assertEquals(2, out.size());
         DecodedTask.Run callback = run(out.get(0));
         assertEquals("echo", callback.request().name());
@@ -43,11 +43,11 @@ class ContinuationsTest {
         assertEquals(List.of(5, 10), second.request().args());
         assertEquals("t1", second.request().headers().get("root_id"));
         assertEquals(1, second.canvas().chain().size(), "carries the rest of the chain");
-        DecodedTask.Run third = run(Continuations.onSuccess(second, 15).get(0));
+        DecodedTask.Run third = run(Continuations.onSuccess(second, 15).messages().get(0));
         assertEquals("t3", third.taskId());
         assertEquals(List.of("done"), third.request().args(), "si(): immutable, no result prepended");
         assertEquals("t1", third.request().headers().get("root_id"));
-        assertTrue(Continuations.onSuccess(third, List.of("done")).isEmpty(), "the chain ends");
+        assertTrue(Continuations.onSuccess(third, List.of("done")).messages().isEmpty(), "the chain ends");
     }
 
     @Test
@@ -55,9 +55,9 @@ class ContinuationsTest {
         DecodedTask.Run head = chainHead();
         CeleryError error = CeleryError.of(new IllegalStateException("boom"));
         List<Continuations.Stored> stored = Continuations.propagate(head, error, Instant.now());
-        assertEquals(List.of("t3", "t2"), stored.stream().map(Continuations.Stored::taskId).toList());
-        assertTrue(stored.get(0).meta().contains("\"FAILURE\""));
-        List<Continuations.Outgoing> errbacks = Continuations.onFailure(head);
+        assertEquals(List.of("celery-task-meta-t3", "celery-task-meta-t2"), stored.stream().map(Continuations.Stored::key).toList());
+        assertTrue(stored.get(0).value().contains("\"FAILURE\""));
+        List<Continuations.Outgoing> errbacks = Continuations.onFailure(head).messages();
         assertEquals(1, errbacks.size());
         assertEquals(List.of("t1"), run(errbacks.get(0)).request().args(), "an errback gets the failed task's id");
         assertNull(run(errbacks.get(0)).request().headers().get("nothing"));

@@ -141,7 +141,7 @@ class TaskMessageDecoderTest {
     }
 
     @Test
-    void readsChainsCallbacksAndChordBodiesButRefusesGroupsAsCallbacks() throws Exception {
+    void readsChainsCallbacksAndChordBodiesAndRefusesMalformedCanvases() throws Exception {
         ObjectNode env = envelope();
         env.put("body", b64("[[2, 3], {}, {\"callbacks\": [{\"task\": \"echo\", \"args\": [1], \"kwargs\": {}, \"options\": {}, "
                 + "\"subtask_type\": null, \"immutable\": false}], \"errbacks\": null, \"chain\": [{\"task\": \"add\", "
@@ -157,9 +157,15 @@ class TaskMessageDecoderTest {
         assertEquals("g1", header.group());
         assertEquals("3", Chords.score(header));
         env.put("body", b64("[[2, 3], {}, {\"chord\": {\"task\": \"celery.chain\", \"subtask_type\": \"chain\"}}]"));
-        assertTrue(refuse(env).error().message().contains("chain"), "a chain as a chord's body is refused with the reason");
-        env.put("body", b64("[[2, 3], {}, {\"callbacks\": [{\"task\": \"celery.group\", \"subtask_type\": \"group\"}]}]"));
-        assertTrue(refuse(env).error().message().contains("group"));
+        assertTrue(refuse(env).error().message().contains("chord.tasks must be a list"), "a chain without tasks is refused with the reason");
+        env.put("body", b64("[[2, 3], {}, {\"callbacks\": [{\"task\": \"x\", \"subtask_type\": \"nosuch\"}]}]"));
+        assertTrue(refuse(env).error().message().contains("nosuch"));
+        String deep = "{\"task\": \"add\"}";
+        for (int i = 0; i < 40; i++) {
+            deep = "{\"task\": \"celery.chain\", \"subtask_type\": \"chain\", \"kwargs\": {\"tasks\": [" + deep + "]}}";
+        }
+        env.put("body", b64("[[2, 3], {}, {\"callbacks\": [" + deep + "]}]"));
+        assertTrue(refuse(env).error().message().contains("deeper than"), "a hostile nesting is refused, not a stack overflow");
     }
 
     @Test

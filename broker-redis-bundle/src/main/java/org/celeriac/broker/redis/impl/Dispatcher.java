@@ -5,9 +5,11 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.celeriac.broker.celery.CeleryError;
 import org.celeriac.broker.celery.Chords;
 import org.celeriac.broker.celery.MessageFormatException;
@@ -202,35 +204,33 @@ final class Dispatcher {
         List<Acknowledger.Write> messages = new ArrayList<>();
         try {
             if (error == null) {
+                // Sent before the result is stored, as Celery's worker does, so that the result lists them as children.
+                Continuations.Followers next = followers(run, () -> Continuations.onSuccess(run, value));
                 if (storeResults && !run.ignoreResult()) {
-                    results.add(result(taskId, ResultMeta.success(taskId, value, now, requestFields(d, run))));
+                    Map<String, Object> fields = new LinkedHashMap<>(requestFields(d, run));
+                    fields.put("children", next.children());
+                    results.add(result(taskId, ResultMeta.success(taskId, value, now, fields)));
                 }
-                Continuations.onSuccess(run, value).forEach(m -> messages.add(message(m)));
+                follow(next, results, messages);
             } else {
                 if (storeResults && !run.ignoreResult()) {
                     results.add(result(taskId, ResultMeta.failure(taskId, error, now, requestFields(d, run))));
                 }
                 if (storeResults) {
-                    Continuations.propagate(run, error, now).forEach(r -> results.add(result(r.taskId(), r.meta())));
+                    Continuations.propagate(run, error, now).forEach(r -> results.add(write(r)));
                 }
-                Continuations.onFailure(run).forEach(m -> messages.add(message(m)));
+                follow(followers(run, () -> Continuations.onFailure(run)), results, messages);
             }
             if (chords != null && Chords.isHeaderTask(run)) {
                 // Joined before the acknowledgement, as Celery's worker does (a kill in between reruns the task).
                 Optional<List<String>> parts = chords.add(run, Chords.part(run, value, error));
                 if (parts.isPresent()) {
-                    Chords.Completion done = Chords.complete(run, parts.get(), now);
-                    done.messages().forEach(m -> messages.add(message(m)));
-                    done.results().forEach(r -> results.add(result(r.taskId(), r.meta())));
+                    follow(Chords.complete(run, parts.get(), now), results, messages);
                 }
             }
-        } catch (MessageFormatException e) {
-            LOG.log(Level.ERROR, "cannot complete the chord of task " + run.request().name() + "[" + taskId + "]: " + e.getMessage());
-        } catch (RuntimeException e) {
-            // A continuation that cannot be built (say, a callback's arguments are not JSON) must not cost the
-            // task's own result or leave its message held forever.
-            LOG.log(Level.ERROR, "cannot send what follows task " + run.request().name() + "[" + taskId + "]: " + e, e);
-            messages.clear();
+        } catch (MessageFormatException | RuntimeException e) {
+            // The task's own result and its other followers still go out; the chord's state stays in Redis.
+            LOG.log(Level.ERROR, "cannot complete the chord of task " + run.request().name() + "[" + taskId + "]: " + e, e);
         }
         acknowledger.ack(d, results, messages);
         events.finished(run, value, error, System.nanoTime() - d.takenAt);
@@ -242,6 +242,31 @@ final class Dispatcher {
 
     private static Acknowledger.Write result(String taskId, String meta) {
         return new Acknowledger.Write(ResultMeta.KEY_PREFIX + taskId, meta);
+    }
+
+    /**
+     * What follows {@code run}, or nothing if it cannot be built (say, a callback's arguments are not JSON): that
+     * must not cost the task's own result or leave its message held forever.
+     */
+    private static Continuations.Followers followers(DecodedTask.Run run, Supplier<Continuations.Followers> build) {
+        try {
+            return build.get();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "cannot send what follows task " + run.request().name() + "[" + run.taskId() + "]: " + e, e);
+            return Continuations.Followers.NONE;
+        }
+    }
+
+    /** Adds what follows a task to its settlement: chords' sizes (with results enabled, where chords live) and messages. */
+    private void follow(Continuations.Followers next, List<Acknowledger.Write> results, List<Acknowledger.Write> messages) {
+        if (storeResults) {
+            next.writes().forEach(w -> results.add(write(w)));
+        }
+        next.messages().forEach(m -> messages.add(message(m)));
+    }
+
+    private static Acknowledger.Write write(Continuations.Stored s) {
+        return new Acknowledger.Write(s.key(), s.value());
     }
 
     private static Acknowledger.Write message(Continuations.Outgoing m) {

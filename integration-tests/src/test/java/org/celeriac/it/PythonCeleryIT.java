@@ -153,6 +153,65 @@ class PythonCeleryIT {
         assertTrue(out.at("/unknown_command/0/" + NODE + "/error").asText().contains("unknown control command"), out.toString());
     }
 
+    /** Checks whose answer must be the same from Celery's own worker and from Celeriac (error checks by type). */
+    private static final List<String> SAME_AS_CELERY = List.of("heartbeat", "add", "kwargs", "result_extended", "nan_inf",
+            "fail", "unknown", "countdown", "priority", "expired", "time_limit", "many", "retried", "retries_exhausted", "chain",
+            "chain_middle", "link", "chain_failure", "map", "starmap", "chunks", "chord", "chord_failure", "chain_group",
+            "chain_chord", "chord_chain_body", "chord_group_body", "children_link", "children_link_group",
+            "children_link_chain", "children_link_chord", "track_started", "after_started", "long_task_seen_active",
+            "query_task", "terminated", "scheduled", "revoked_before_start", "stats_rusage", "active_queues_keys", "clock",
+            "time_limit_set", "rate_limit_set", "rate_limited", "extra_queue_listed", "extra_queue", "cancel_consumer",
+            "task_events", "failed_events", "event_repr");
+
+    /**
+     * The same Python client against Celery's own worker (Debian's, prefork with 2 children, on other databases
+     * of the same Redis) and against Celeriac's prefork pool: every check in {@link #SAME_AS_CELERY} answers the
+     * same. The rest differ on purpose or by a known Celery behaviour; the test writes both columns to
+     * {@code target/celery-comparison.md} and the design notes explain each difference.
+     */
+    @Test
+    void celerysOwnWorkerGivesTheSameAnswers() throws Exception {
+        String refBroker = "redis://127.0.0.1:" + redis.port() + "/2";
+        String refBackend = "redis://127.0.0.1:" + redis.port() + "/3";
+        String refNode = "python@reference";
+        Process celery = new ProcessBuilder(PYTHON, resource("/reference_worker.py").toString(), refBroker, refBackend, refNode)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        JsonNode reference;
+        try {
+            reference = runScript("/celery_client.py", refBroker, refNode, refBackend, "reference");
+        } finally {
+            celery.destroy();
+            if (!celery.waitFor(20, TimeUnit.SECONDS)) {
+                celery.destroyForcibly();
+            }
+        }
+        worker.use("prefork", 2);
+        JsonNode celeriac = runClient();
+        StringBuilder table = new StringBuilder("| check | Celery 5.2 worker | Celeriac |\n|---|---|---|\n");
+        List<String> differing = new java.util.ArrayList<>();
+        for (java.util.Iterator<String> names = reference.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            String ref = comparable(reference.get(name), refNode);
+            String ours = comparable(celeriac.get(name), NODE);
+            table.append("| ").append(name).append(" | ").append(ref).append(" | ").append(ours).append(" |\n");
+            if (SAME_AS_CELERY.contains(name) && !ref.equals(ours)) {
+                differing.add(name + ": Celery " + ref + ", Celeriac " + ours);
+            }
+        }
+        Files.writeString(Paths.get("target", "celery-comparison.md"), table);
+        assertTrue(SAME_AS_CELERY.stream().allMatch(reference::has), "the reference run answered every check: " + reference);
+        assertEquals(List.of(), differing, "answers that differ from Celery's own worker (all: target/celery-comparison.md)");
+    }
+
+    /** A check's answer with the node's name taken out and, for a raised error, only its type. */
+    private static String comparable(JsonNode answer, String node) {
+        if (answer == null) {
+            return "(none)";
+        }
+        JsonNode value = answer.isObject() && answer.has("type") && answer.has("message") ? answer.get("type") : answer;
+        return value.toString().replace(node, "NODE").replace("|", "\\|");
+    }
+
     /**
      * A mixed fleet: Celery's own Python worker and the Celeriac worker consume one queue; a chord's header
      * tasks go to both, and its body runs once, with every header result, whichever worker finishes last.
@@ -239,8 +298,13 @@ class PythonCeleryIT {
     }
 
     private static JsonNode runScript(String name) throws IOException, InterruptedException {
-        Path script = resource(name);
-        Process p = new ProcessBuilder(PYTHON, script.toString(), redis.url(), NODE, backendUrl()).redirectErrorStream(false).start();
+        return runScript(name, redis.url(), NODE, backendUrl());
+    }
+
+    private static JsonNode runScript(String name, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(PYTHON, resource(name).toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
         byte[] stdout = p.getInputStream().readAllBytes();
         String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(WAIT.toSeconds() * 3, TimeUnit.SECONDS), "the Python client finished");

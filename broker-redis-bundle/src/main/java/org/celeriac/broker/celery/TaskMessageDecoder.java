@@ -26,7 +26,7 @@ public final class TaskMessageDecoder {
     static final String JSON = "application/json";
     /** Message headers a task can see through its request, beyond the ones mapped to request fields. */
     private static final List<String> PASSED_HEADERS = List.of("retries", "root_id", "parent_id", "group",
-            "group_index", "origin", "shadow");
+            "group_index", "origin", "shadow", "argsrepr", "kwargsrepr");
 
     private final long maxBodyBytes;
 

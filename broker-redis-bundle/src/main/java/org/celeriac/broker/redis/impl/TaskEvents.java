@@ -42,8 +42,9 @@ final class TaskEvents {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("uuid", r.id());
         f.put("name", r.name());
-        f.put("args", PythonRepr.of(r.args()));
-        f.put("kwargs", PythonRepr.of(r.kwargs()));
+        // What the producer wrote (Celery's saferepr, byte for byte what Celery's worker forwards), else our repr.
+        f.put("args", r.headers().get("argsrepr") instanceof String repr ? repr : PythonRepr.of(r.args()));
+        f.put("kwargs", r.headers().get("kwargsrepr") instanceof String repr ? repr : PythonRepr.of(r.kwargs()));
         f.put("root_id", r.headers().get("root_id"));
         f.put("parent_id", r.headers().get("parent_id"));
         f.put("retries", r.headers().getOrDefault("retries", 0));

@@ -277,6 +277,42 @@ class LauncherProcessIT {
         assertTrue(bad.contains("SUCCESS 2"), "the worker keeps running on its pool: " + bad);
     }
 
+    /**
+     * Celery's {@code --autoscale MAX,MIN} on the launcher's command line, checked as a Celery user would: 200
+     * sleeping tasks from a Python client grow the pool to 8 ({@code inspect stats}' autoscaler), every task
+     * returns, and the pool is back at 1 after the keep-alive (1 s, from the worker's configuration in deploy/).
+     */
+    @Test
+    void autoscaleOnTheCommandLineGrowsThePoolWhileTasksWaitAndShrinksItAfterwards() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(PythonCeleryIT.pythonCeleryInstalled(),
+                "python3-celery is not installed (.ci/run installs it): skipping");
+        Files.writeString(deploy.resolve("org.celeriac.worker.cfg"), "pool = threads\nautoscale.keepalive = 1.0\n");
+        try (RedisServer redis = RedisServer.start()) {
+            String node = "celeriac@autoscale";
+            Process p = new ProcessBuilder(command("--no-shell", "--deploy-dir", deploy.toString(), "--pool", "threads",
+                    "--autoscale", "8,1", "--broker", redis.url(), "-n", node)).redirectErrorStream(true).start();
+            StringBuilder all = new StringBuilder();
+            lines(p.getInputStream(), all);
+            try {
+                Process client = new ProcessBuilder("/usr/bin/python3", PythonCeleryIT.resource("/autoscale_client.py").toString(),
+                        redis.url(), node, redis.url()).start();
+                String stdout = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                String stderr = new String(client.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(client.waitFor(3, TimeUnit.MINUTES) && client.exitValue() == 0, "the client failed:\n" + stderr + all);
+                com.fasterxml.jackson.databind.JsonNode out = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(stdout.substring(stdout.lastIndexOf('\n') + 1));
+                assertTrue(out.get("all_done").asBoolean(), "every task returned: " + out);
+                assertEquals(8, out.get("peak").asInt(), "grew to MAX while tasks waited: " + out);
+                assertEquals(1, out.get("final").asInt(), "back to MIN after the keep-alive: " + out);
+            } finally {
+                p.toHandle().destroy();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
     @Test
     void badOptionsGiveAClearErrorAndExitNonZero() throws Exception {
         Process p = new ProcessBuilder(command("--concurrency", "-3", "--no-shell", "--deploy-dir", deploy.toString()))

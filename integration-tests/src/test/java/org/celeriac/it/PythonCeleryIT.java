@@ -285,7 +285,7 @@ class PythonCeleryIT {
         }
     }
 
-    private static Path resource(String name) {
+    static Path resource(String name) {
         try {
             return Paths.get(PythonCeleryIT.class.getResource(name).toURI());
         } catch (java.net.URISyntaxException e) {
@@ -317,7 +317,7 @@ class PythonCeleryIT {
         return "redis://127.0.0.1:" + redis.port() + "/1";
     }
 
-    private static boolean pythonCeleryInstalled() {
+    static boolean pythonCeleryInstalled() {
         if (!Files.isExecutable(Paths.get(PYTHON))) {
             return false;
         }

@@ -278,6 +278,58 @@ class LauncherProcessIT {
     }
 
     /**
+     * Started headless with no broker, the worker starts its default pool at once and prints Celery's banner
+     * when the pool is up: the prefork children it names are running, children of the worker, before the
+     * "ready" line. {@code --quiet} leaves the banner out.
+     */
+    @Test
+    void theBannerNamesLiveChildrenBeforeReadyAndQuietLeavesItOut() throws Exception {
+        Process p = new ProcessBuilder(command("--no-shell", "--deploy-dir", deploy.toString(), "--concurrency", "2"))
+                .redirectErrorStream(true).start();
+        StringBuilder all = new StringBuilder();
+        BlockingQueue<String> out = lines(p.getInputStream(), all);
+        try {
+            Matcher header = null;
+            Matcher pool = null;
+            for (String line; !(line = out.poll(90, TimeUnit.SECONDS)).endsWith(" ready."); ) {
+                Matcher h = Pattern.compile("celeriac \\S+  (celeriac@\\S+) \\(pid (\\d+)\\)  Java \\d+  Apache Felix .*").matcher(line);
+                Matcher m = Pattern.compile(" \\.> pool: +prefork, concurrency 2 \\(children (\\d+), (\\d+); 1 spare\\)").matcher(line);
+                header = h.matches() ? h : header;
+                pool = m.matches() ? m : pool;
+            }
+            assertTrue(header != null && pool != null, "the banner before 'ready':\n" + all);
+            long workerPid = Long.parseLong(header.group(2));
+            assertEquals(p.pid(), workerPid, "the banner names the worker's own pid");
+            for (String child : List.of(pool.group(1), pool.group(2))) {
+                ProcessHandle h = ProcessHandle.of(Long.parseLong(child)).orElseThrow(() -> new AssertionError("child " + child + " is not running"));
+                assertEquals(workerPid, h.parent().map(ProcessHandle::pid).orElse(-1L), "child " + child + " is the worker's");
+            }
+            synchronized (all) {
+                assertTrue(all.toString().contains("[tasks]\n  . add\n"), all.toString());
+                assertTrue(all.toString().contains(" .> transport: none: tasks come from the shell"), all.toString());
+            }
+        } finally {
+            p.toHandle().destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        }
+        Process quiet = new ProcessBuilder(command("--no-shell", "--quiet", "--deploy-dir", deploy.toString(), "--pool", "threads",
+                "-c", "celeriac:stats")).redirectErrorStream(true).start();
+        StringBuilder quietAll = new StringBuilder();
+        BlockingQueue<String> quietOut = lines(quiet.getInputStream(), quietAll);
+        try {
+            for (String line; !(line = quietOut.poll(90, TimeUnit.SECONDS)).startsWith("pool threads"); ) {
+                // until celeriac:stats printed
+            }
+        } finally {
+            quiet.toHandle().destroy();
+            assertTrue(quiet.waitFor(60, TimeUnit.SECONDS));
+        }
+        synchronized (quietAll) {
+            assertFalse(quietAll.toString().contains("[tasks]") || quietAll.toString().contains(" ready."), quietAll.toString());
+        }
+    }
+
+    /**
      * Celery's {@code --autoscale MAX,MIN} on the launcher's command line, checked as a Celery user would: 200
      * sleeping tasks from a Python client grow the pool to 8 ({@code inspect stats}' autoscaler), every task
      * returns, and the pool is back at 1 after the keep-alive (1 s, from the worker's configuration in deploy/).

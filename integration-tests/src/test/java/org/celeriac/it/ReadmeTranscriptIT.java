@@ -224,7 +224,8 @@ class ReadmeTranscriptIT {
 
     /**
      * Whether the screen shows the expected lines in order (other lines, e.g. log lines, may come between);
-     * {@code <id>} matches a task id (captured as group 1), {@code <time>} a log time stamp.
+     * {@code <id>} matches a task id (captured as group 1), {@code <time>} a log time stamp, {@code <n>} a number,
+     * {@code <host>} a host name, {@code <path>} a path.
      */
     static Matcher match(List<String> screen, List<String> expected) {
         List<String> wanted = expected.stream().map(String::stripTrailing).filter(l -> !l.isEmpty()).toList();
@@ -233,7 +234,8 @@ class ReadmeTranscriptIT {
         int at = 0;
         for (String line : wanted) {
             Pattern p = Pattern.compile(Pattern.quote(line).replace("<id>", "\\E(" + UUID + ")\\Q")
-                    .replace("<time>", "\\E\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\Q"));
+                    .replace("<time>", "\\E\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\Q").replace("<n>", "\\E\\d+\\Q")
+                    .replace("<host>", "\\E[\\w.-]+\\Q").replace("<path>", "\\E\\S+\\Q"));
             Matcher m = null;
             while (at < screen.size() && !(m = p.matcher(screen.get(at))).matches()) {
                 at++;

@@ -32,8 +32,7 @@ final class Container {
     private final boolean shell;
     private final WorkerOptions worker;
     private final BrokerOptions broker;
-    private final boolean taskEvents;
-    private final boolean trackStarted;
+    private final Switches switches;
     private Framework framework;
     private Path storage;
 
@@ -45,15 +44,17 @@ final class Container {
     record WorkerOptions(String pool, Integer concurrency, String autoscale) {
     }
 
-    Container(Path home, Path deploy, boolean shell, WorkerOptions worker, BrokerOptions broker,
-              boolean taskEvents, boolean trackStarted) {
+    /** The on/off options: Celery's {@code -E} and {@code --track-started}, and {@code --quiet} (no start-up banner). */
+    record Switches(boolean taskEvents, boolean trackStarted, boolean quiet) {
+    }
+
+    Container(Path home, Path deploy, boolean shell, WorkerOptions worker, BrokerOptions broker, Switches switches) {
         this.home = home;
         this.deploy = deploy;
         this.shell = shell;
         this.worker = worker;
         this.broker = broker;
-        this.taskEvents = taskEvents;
-        this.trackStarted = trackStarted;
+        this.switches = switches;
     }
 
     void start() throws BundleException, IOException {
@@ -81,11 +82,14 @@ final class Container {
         putIfSet(config, "celeriac.broker.url", broker.url());
         putIfSet(config, "celeriac.broker.queues", broker.queues());
         putIfSet(config, "celeriac.broker.hostname", broker.hostname());
-        if (taskEvents) { // Celery's -E: the pools' events on Event Admin, and the broker's to Celery
+        if (switches.taskEvents()) { // Celery's -E: the pools' events on Event Admin, and the broker's to Celery
             config.put("celeriac.worker.task.events", "true");
             config.put("celeriac.broker.task.events", "true");
         }
-        if (trackStarted) {
+        if (switches.quiet()) {
+            config.put("celeriac.quiet", "true"); // celeriac:banner --startup prints nothing
+        }
+        if (switches.trackStarted()) {
             config.put("celeriac.broker.track.started", "true");
         }
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()

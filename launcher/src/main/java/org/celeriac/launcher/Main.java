@@ -47,6 +47,9 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-n", "--hostname"}, description = "node name for remote control (celery inspect/control). Default: celeriac@<host name>")
     String hostname;
 
+    @Option(names = {"-q", "--quiet"}, description = "no start-up banner (node, pool, broker, queues, tasks, ready).")
+    boolean quiet;
+
     @Option(names = {"-E", "--task-events"}, description = "send task events (celery events, Flower) and post task "
             + "events on Event Admin, Celery's -E.")
     boolean taskEvents;
@@ -110,10 +113,11 @@ public final class Main implements Callable<Integer> {
                     "--autoscale must be MAX,MIN with 1 <= MIN <= MAX (e.g. 10,3), was '" + autoscale + "'");
         }
         Container container = new Container(home, deploy, interactive, new Container.WorkerOptions(pool, concurrency, autoscale),
-                new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname), taskEvents, trackStarted);
+                new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname),
+                new Container.Switches(taskEvents, trackStarted, quiet));
         container.start();
         Shutdown.onSignals(container, interactive);
-        GogoCommands gogo = pool != null && !pool.isBlank() || !commands.isEmpty() ? new GogoCommands(container.context()) : null;
+        GogoCommands gogo = new GogoCommands(container.context());
         if (pool != null && !pool.isBlank()) {
             String unknown = PoolChoice.unknown(pool.trim(), gogo.value("celeriac:pools --names"));
             if (unknown != null) {
@@ -121,6 +125,12 @@ public final class Main implements Callable<Integer> {
                 container.stop();
                 return 2;
             }
+        }
+        if (!interactive && !quiet) {
+            // Celery's banner, once the pool is up (prefork: children said WORKER_UP); at the console the
+            // profile prints it before the first prompt.
+            System.out.println(gogo.execute("celeriac:banner --startup"));
+            System.out.flush();
         }
         if (!commands.isEmpty()) {
             for (String command : commands) {

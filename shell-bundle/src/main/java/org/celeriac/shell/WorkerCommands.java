@@ -246,18 +246,7 @@ public final class WorkerCommands {
 
     /** Registered task names, sorted, each with the symbolic name of the bundle that provides it. */
     java.util.SortedMap<String, String> taskNames() {
-        java.util.SortedMap<String, String> names = new java.util.TreeMap<>();
-        List<ServiceReference<Task>> now = taskServices;
-        if (now != null) {
-            for (ServiceReference<Task> ref : now) {
-                if (ref.getBundle() != null) {
-                    for (String name : Task.namesOf(ref.getProperty(Task.NAME_PROPERTY))) {
-                        names.putIfAbsent(name, ref.getBundle().getSymbolicName());
-                    }
-                }
-            }
-        }
-        return names;
+        return TaskNames.of(taskServices);
     }
 
     private static void requirePositive(int n, String what) {

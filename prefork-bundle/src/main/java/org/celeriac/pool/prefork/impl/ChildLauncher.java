@@ -43,6 +43,13 @@ final class ChildLauncher {
         return base.resolve("celeriac").resolve("class-data");
     }
 
+    /**
+     * The child's Felix uses {@code sun.misc.Unsafe}; JDK 24+ prints four lines of warnings per child (on the
+     * worker's console, for every child it starts) unless that is allowed explicitly, as bin/celeriac does.
+     */
+    private static final List<String> UNSAFE_ALLOWED = Runtime.version().feature() >= 24
+            ? List.of("--sun-misc-unsafe-memory-access=allow") : List.of();
+
     Process start(Child child, Path socket) throws IOException {
         ChildClasspath cp = classpath.get();
         List<String> cmd = new ArrayList<>();
@@ -51,6 +58,7 @@ final class ChildLauncher {
         cmd.add("-Xms8m"); // start small: an idle child keeps about 15 MB less resident than with the default -Xms
         cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError", "-Xss512k",
                 "-XX:TieredStopAtLevel=" + (options.childC1Only() ? 1 : 4)));
+        cmd.addAll(UNSAFE_ALLOWED);
         Path cache = cacheFile(cp);
         if (options.classDataCache() && cache != null) {
             if (Files.isRegularFile(cache)) {
@@ -122,8 +130,9 @@ final class ChildLauncher {
                 Files.createDirectories(cacheDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp" + ProcessHandle.current().pid());
                 List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx" + options.childHeap(), "-XX:+UseSerialGC", "-XX:-UsePerfData",
-                        Runtime.version().feature() >= 25 ? "-XX:AOTCacheOutput=" + tmp : "-XX:ArchiveClassesAtExit=" + tmp,
+                        "-Xmx" + options.childHeap(), "-XX:+UseSerialGC", "-XX:-UsePerfData"));
+                cmd.addAll(UNSAFE_ALLOWED);
+                cmd.addAll(List.of(Runtime.version().feature() >= 25 ? "-XX:AOTCacheOutput=" + tmp : "-XX:ArchiveClassesAtExit=" + tmp,
                         "-cp", cp.classpath().stream().map(Path::toString).collect(Collectors.joining(":")),
                         ChildMain.class.getName(), "--train"));
                 cp.bundles().forEach(j -> cmd.add(j.toString()));

@@ -330,6 +330,47 @@ class LauncherProcessIT {
     }
 
     /**
+     * Nothing left behind: 20 runs of the default (prefork) worker, stopped with SIGTERM or SIGINT once ready or
+     * refused at start ({@code --pool nosuch}), leave the temp folder's {@code celeriac-*} entries (Felix's
+     * storage, the prefork socket directories with the children's storage) as they found them.
+     */
+    @Test
+    void twentyStartsAndStopsLeaveTheTempFolderAsTheyFoundIt() throws Exception {
+        java.util.Set<String> before = celeriacTempEntries();
+        for (int run = 0; run < 20; run++) {
+            if (run % 3 == 2) {
+                Process refused = new ProcessBuilder(command("--no-shell", "--deploy-dir", deploy.toString(), "--pool", "nosuch"))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                assertTrue(refused.waitFor(90, TimeUnit.SECONDS));
+                assertEquals(2, refused.exitValue(), "run " + run + ": a failed start");
+                continue;
+            }
+            Process p = new ProcessBuilder(command("--no-shell", "--deploy-dir", deploy.toString())).redirectErrorStream(true).start();
+            StringBuilder all = new StringBuilder();
+            BlockingQueue<String> out = lines(p.getInputStream(), all);
+            try {
+                for (String line; !(line = out.poll(90, TimeUnit.SECONDS)).endsWith(" ready."); ) {
+                    // until the pool is up
+                }
+                String signal = run % 3 == 0 ? "-TERM" : "-INT";
+                assertEquals(0, new ProcessBuilder("kill", signal, Long.toString(p.pid())).start().waitFor());
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS), "run " + run + " stopped on SIG" + signal.substring(1) + ":\n" + all);
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+        assertEquals(before, celeriacTempEntries(), "the temp folder's celeriac-* entries before and after 20 runs");
+    }
+
+    private static java.util.Set<String> celeriacTempEntries() throws IOException {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        try (var entries = Files.newDirectoryStream(Paths.get(System.getProperty("java.io.tmpdir")), "celeriac-*")) {
+            entries.forEach(e -> names.add(e.getFileName().toString()));
+        }
+        return names;
+    }
+
+    /**
      * Celery's {@code --autoscale MAX,MIN} on the launcher's command line, checked as a Celery user would: 200
      * sleeping tasks from a Python client grow the pool to 8 ({@code inspect stats}' autoscaler), every task
      * returns, and the pool is back at 1 after the keep-alive (1 s, from the worker's configuration in deploy/).

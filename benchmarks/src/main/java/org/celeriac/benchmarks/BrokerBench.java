@@ -227,7 +227,7 @@ public final class BrokerBench {
         throw new IllegalStateException("no worker with an active pool within 30 s");
     }
 
-    private static boolean pythonCelery() throws InterruptedException {
+    static boolean pythonCelery() throws InterruptedException {
         try {
             Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import celery, redis").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
@@ -237,13 +237,18 @@ public final class BrokerBench {
         }
     }
 
-    private static Process startCelery(String url, String pool, Path dir) throws Exception {
+    /** The Python Celery app both benchmarks start Celery's worker with: {@code bench_tasks.py} in {@code dir}. */
+    static void writeCeleryApp(String url, Path dir) throws IOException {
         Files.writeString(dir.resolve("bench_tasks.py"), String.join("\n",
                 "from celery import Celery",
                 "app = Celery('bench', broker='" + url + "', backend='" + url + "')",
                 "@app.task(name='add')",
                 "def add(x, y):",
                 "    return x + y", ""));
+    }
+
+    private static Process startCelery(String url, String pool, Path dir) throws Exception {
+        writeCeleryApp(url, dir);
         Process p = new ProcessBuilder("/usr/bin/python3", "-m", "celery", "-A", "bench_tasks", "worker", "-P", pool,
                 "-c", "2", "-Q", "celery", "-n", "celery-" + pool + "@bench", "--without-gossip", "--without-mingle",
                 "--without-heartbeat", "--loglevel=WARNING").directory(dir.toFile()).redirectErrorStream(true)
@@ -251,7 +256,7 @@ public final class BrokerBench {
         return p;
     }
 
-    private static void awaitRedis(int port) throws InterruptedException {
+    static void awaitRedis(int port) throws InterruptedException {
         for (int i = 0; i < 500; i++) {
             try (Jedis j = new Jedis("127.0.0.1", port)) {
                 j.ping();
@@ -263,7 +268,7 @@ public final class BrokerBench {
         throw new IllegalStateException("redis-server did not start on port " + port);
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

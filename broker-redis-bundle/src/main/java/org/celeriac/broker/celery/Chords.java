@@ -13,8 +13,9 @@ import java.util.Set;
  * header's size under {@code celery-taskset-meta-<group>.s}; each header task, once finished, adds
  * {@code [1, id, state, result]} to the sorted set {@code ….j} scored by its {@code group_index}; the one
  * that makes the count reach the size (plus {@code ….t}) sends the body with the header's results, in
- * order, prepended to its arguments (a task, a group, a chain or another chord), and removes the keys. A failed header task fails the body with
- * {@code ChordError} and calls the body's errbacks, as Celery does. Stateless.
+ * order, prepended to its arguments (the body may be a task, a group, a chain or another chord), and removes
+ * the keys. A failed header task fails the body with {@code ChordError} and calls the body's errbacks, as
+ * Celery does. Stateless.
  */
 public final class Chords {
     private static final String PREFIX = "celery-taskset-meta-";

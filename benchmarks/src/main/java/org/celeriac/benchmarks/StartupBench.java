@@ -1,0 +1,143 @@
+package org.celeriac.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Start → ready and idle memory, side by side in one run: the Celeriac distribution ({@code bin/celeriac
+ * --no-shell --broker …}) and Debian's Celery 5.2 worker ({@code celery worker}), each with the threads and
+ * the prefork pool at concurrency 2 on the same Redis. "Ready" is the line each prints once it consumes
+ * ({@code celeriac@… ready.}, Celery's {@code celery@… ready.}); memory is the resident set of the worker
+ * process and of its children, read from {@code /proc} two seconds after ready. Median of the runs.
+ * Skipped, saying so, without {@code redis-server}; Celery's rows without {@code python3-celery}.
+ */
+public final class StartupBench {
+    private static final Path DISTRIBUTION = Path.of("launcher", "target", "celeriac", "bin", "celeriac");
+
+    /** One start: seconds to ready, and the worker's and its children's resident memory in MB. */
+    record Start(double seconds, double workerMb, double childrenMb) {
+    }
+
+    private StartupBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = List.of(args).contains("--quick") ? 1 : 3;
+        if (!Files.isExecutable(Path.of("/usr/bin/redis-server")) || !Files.isExecutable(DISTRIBUTION)) {
+            System.out.println("\nStartupBench skipped: needs /usr/bin/redis-server and the distribution " + DISTRIBUTION);
+            return;
+        }
+        Path dir = Files.createTempDirectory("celeriac-bench-startup-");
+        int port = BrokerBench.freePort();
+        Process redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        String url = "redis://127.0.0.1:" + port + "/0";
+        List<String> rows = new ArrayList<>();
+        try {
+            BrokerBench.awaitRedis(port);
+            boolean celery = BrokerBench.pythonCelery();
+            BrokerBench.writeCeleryApp(url, dir);
+            for (String pool : List.of("threads", "prefork")) {
+                Start ours = median(runs, () -> start(List.of(DISTRIBUTION.toString(), "--no-shell", "--pool", pool,
+                        "--concurrency", "2", "--broker", url, "-n", "celeriac-" + pool + "@startup"), dir.resolve("celeriac.log"), dir));
+                double target = pool.equals("threads") ? 1.0 : 1.5;
+                rows.add(row("Celeriac", pool, ours, String.format(Locale.ROOT, "ready ≤ %.1f s, RSS ≤ 100 MB: %s", target,
+                        ours.seconds() <= target && ours.workerMb() <= 100 ? "PASS" : "MISS")));
+                if (celery) {
+                    Start theirs = median(runs, () -> start(List.of("/usr/bin/python3", "-m", "celery", "-A", "bench_tasks",
+                            "worker", "-P", pool, "-c", "2", "-n", "celery-" + pool + "@startup", "--without-gossip",
+                            "--without-mingle", "--loglevel=INFO"), dir.resolve("celery.log"), dir));
+                    rows.add(row("Python Celery 5.2", pool, theirs, ""));
+                }
+            }
+            System.out.println("\nStart → ready and idle memory (concurrency 2, Redis broker; median of " + runs + ")\n");
+            System.out.println("| worker | pool | start → ready | worker RSS | children RSS | target |");
+            System.out.println("|---|---|---|---|---|---|");
+            rows.forEach(System.out::println);
+            if (!celery) {
+                System.out.println("(Python Celery not installed: its rows are skipped)");
+            }
+        } finally {
+            redis.destroyForcibly();
+            redis.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String row(String worker, String pool, Start s, String target) {
+        return String.format(Locale.ROOT, "| %s | %s | %.2f s | %.0f MB | %.0f MB | %s |", worker, pool, s.seconds(),
+                s.workerMb(), s.childrenMb(), target);
+    }
+
+    interface Run {
+        Start once() throws Exception;
+    }
+
+    private static Start median(int runs, Run run) throws Exception {
+        List<Start> all = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            all.add(run.once());
+        }
+        double[] s = all.stream().mapToDouble(Start::seconds).sorted().toArray();
+        double[] w = all.stream().mapToDouble(Start::workerMb).sorted().toArray();
+        double[] c = all.stream().mapToDouble(Start::childrenMb).sorted().toArray();
+        return new Start(s[s.length / 2], w[w.length / 2], c[c.length / 2]);
+    }
+
+    /** Starts {@code command}, waits for its "ready." line, measures, stops it with SIGTERM. */
+    private static Start start(List<String> command, Path log, Path dir) throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = out.readLine()) != null; ) {
+                seen.append(line).append('\n');
+                if (line.strip().endsWith(" ready.")) {
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    Thread.sleep(2000); // idle, children up
+                    double worker = rssMb(p.toHandle());
+                    double children = p.toHandle().descendants().mapToDouble(StartupBench::rssMb).sum();
+                    Thread.ofPlatform().daemon().start(() -> drain(out));
+                    return new Start(seconds, worker, children);
+                }
+            }
+            Files.writeString(log, seen);
+            throw new IllegalStateException(command.get(0) + " exited without saying it is ready; output in " + log);
+        } finally {
+            p.toHandle().destroy();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static void drain(BufferedReader out) {
+        try {
+            while (out.readLine() != null) {
+                // keep the pipe open until the process exits
+            }
+        } catch (IOException ignored) {
+            // the process is gone
+        }
+    }
+
+    /** VmRSS of a process, in MB (0 once it is gone). */
+    private static double rssMb(ProcessHandle h) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(h.pid()), "status")).stream()
+                    .filter(l -> l.startsWith("VmRSS:")).map(l -> Arrays.stream(l.split("\\s+")).toList().get(1))
+                    .mapToDouble(kb -> Double.parseDouble(kb) / 1024).findFirst().orElse(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

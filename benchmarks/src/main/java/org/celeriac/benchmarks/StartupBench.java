@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * Skipped, saying so, without {@code redis-server}; Celery's rows without {@code python3-celery}.
  */
 public final class StartupBench {
-    private static final Path DISTRIBUTION = Path.of("launcher", "target", "celeriac", "bin", "celeriac");
+    private static final Path DISTRIBUTION = Path.of("launcher", "target", "celeriac", "bin", "celeriac").toAbsolutePath();
 
     /** One start: seconds to ready, and the worker's and its children's resident memory in MB. */
     record Start(double seconds, double workerMb, double childrenMb) {
@@ -97,16 +97,19 @@ public final class StartupBench {
     private static Start start(List<String> command, Path log, Path dir) throws Exception {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        // Not closed here: closing a reader another thread is reading blocks until that read returns. The
+        // process's end closes the pipe, and the drain thread with it.
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        try {
             StringBuilder seen = new StringBuilder();
             for (String line; (line = out.readLine()) != null; ) {
                 seen.append(line).append('\n');
                 if (line.strip().endsWith(" ready.")) {
                     double seconds = (System.nanoTime() - t0) / 1e9;
+                    Thread.ofPlatform().daemon().start(() -> drain(out));
                     Thread.sleep(2000); // idle, children up
                     double worker = rssMb(p.toHandle());
                     double children = p.toHandle().descendants().mapToDouble(StartupBench::rssMb).sum();
-                    Thread.ofPlatform().daemon().start(() -> drain(out));
                     return new Start(seconds, worker, children);
                 }
             }

@@ -97,6 +97,14 @@ public final class BrokerBench {
         } finally {
             redis.destroyForcibly();
             redis.waitFor(10, TimeUnit.SECONDS);
+            deleteTree(dir);
+        }
+    }
+
+    /** Removes a benchmark's temp folder (Redis's log, Celery's app and logs): a run leaves nothing behind. */
+    static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 

@@ -70,6 +70,7 @@ public final class StartupBench {
         } finally {
             redis.destroyForcibly();
             redis.waitFor(10, TimeUnit.SECONDS);
+            BrokerBench.deleteTree(dir);
         }
     }
 

@@ -332,7 +332,7 @@ class LauncherProcessIT {
     /**
      * Nothing left behind: 20 runs of the default (prefork) worker, stopped with SIGTERM or SIGINT once ready or
      * refused at start ({@code --pool nosuch}), leave the temp folder's {@code celeriac-*} entries (Felix's
-     * storage, the prefork socket directories with the children's storage) as they found them.
+     * storage, the prefork socket directories with the children's storage) with nothing added.
      */
     @Test
     void twentyStartsAndStopsLeaveTheTempFolderAsTheyFoundIt() throws Exception {
@@ -365,7 +365,9 @@ class LauncherProcessIT {
                 p.destroyForcibly();
             }
         }
-        assertEquals(before, celeriacTempEntries(), "the temp folder's celeriac-* entries before and after 20 runs");
+        java.util.Set<String> added = celeriacTempEntries();
+        added.removeAll(before); // (some of those before may be gone: a start removes what dead workers left)
+        assertEquals(java.util.Set.of(), added, "celeriac-* entries the 20 runs added to the temp folder");
     }
 
     private static java.util.Set<String> celeriacTempEntries() throws IOException {

@@ -78,6 +78,6 @@ public final class Chords {
         }
         SignatureSender sender = new SignatureSender(last);
         sender.send(body, Collections.singletonList(results), List.of());
-        return new Continuations.Followers(sender.messages(), sender.writes(), List.of());
+        return Continuations.Followers.of(sender, List.of());
     }
 }

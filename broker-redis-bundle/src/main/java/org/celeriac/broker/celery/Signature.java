@@ -136,10 +136,15 @@ public record Signature(Kind kind, String name, List<Object> args, Map<String, O
 
     /** This signature with {@code options.key} set to {@code value} (a JSON value), as Celery's {@code sig.set(...)}. */
     Signature with(String key, Object value) {
+        return with(Map.of(key, value));
+    }
+
+    /** This signature with each of {@code changes} set in its options, in one copy. */
+    Signature with(Map<String, Object> changes) {
         ObjectNode copy = ((ObjectNode) json).deepCopy();
         JsonNode options = copy.path("options");
         ObjectNode opts = options.isObject() ? (ObjectNode) options : copy.putObject("options");
-        opts.set(key, Json.MAPPER.valueToTree(value));
+        changes.forEach((key, value) -> opts.set(key, Json.MAPPER.valueToTree(value)));
         return reparse(copy);
     }
 

@@ -135,10 +135,8 @@ final class SignatureSender {
      */
     private static Signature member(Signature m, String groupId, int index, JsonNode chord) {
         return switch (m.kind()) {
-            case TASK -> {
-                Signature s = m.with("group_id", groupId).with("group_index", index);
-                yield chord == null ? s : s.with("chord", chord);
-            }
+            case TASK -> m.with(chord == null ? Map.of("group_id", groupId, "group_index", index)
+                    : Map.of("group_id", groupId, "group_index", index, "chord", chord));
             case CHAIN -> m.withLast(member(m.tasks().get(m.tasks().size() - 1), groupId, index, chord));
             case CHORD -> m.withBody(member(m.body(), groupId, index, chord));
             case GROUP -> throw new IllegalArgumentException("a group that ends a chain or a chord inside a group ("

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,8 +22,13 @@ record HubSocket(Path dir, Path path, ServerSocketChannel server) {
     /** Named after the worker's pid, so that a later start can tell one left by a killed worker (SIGKILL). */
     private static final Pattern OWNED = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-.*");
 
+    /** Orphans are looked for once per worker process, not at every pool start (hot-swaps start pools). */
+    private static final AtomicBoolean ORPHANS_REMOVED = new AtomicBoolean();
+
     static HubSocket open() throws IOException {
-        removeOrphans();
+        if (ORPHANS_REMOVED.compareAndSet(false, true)) {
+            removeOrphans();
+        }
         Path dir = Files.createTempDirectory(PREFIX + ProcessHandle.current().pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path path = dir.resolve("hub.sock");

@@ -26,6 +26,20 @@ import org.celeriac.pool.prefork.protocol.Payloads;
  */
 final class ChildLauncher {
     private static final System.Logger LOG = System.getLogger(ChildLauncher.class.getName());
+    /**
+     * Runs the training JVM ({@code $1} and the rest) with its output in a temporary file beside the cache
+     * ({@code $0}) and a temporary folder of its own, then moves the output into place; in a shell, so that
+     * this still happens when the worker has exited meanwhile, and nothing of it lands in the temp folder.
+     */
+    private static final String TRAINING_SCRIPT = """
+            tmp="$0.tmp$$"; scratch="$0.scratch$$"; java="$1"; shift
+            mkdir -p "$scratch" && "$java" -Djava.io.tmpdir="$scratch" -XX:%s="$tmp" "$@" && [ -f "$tmp" ] && mv -f "$tmp" "$0"
+            code=$?; rm -rf "$tmp" "$tmp.config" "$scratch"; exit $code
+            """;
+    /** A training's files: its output, the JDK's training record, its temp folder; named after the training's shell. */
+    private static final java.util.regex.Pattern TRAINING_FILE = java.util.regex.Pattern.compile(".*\\.(?:tmp|scratch)(\\d+)(?:\\.config)?");
+    /** Caches kept: one per class path (a changed deploy folder makes a new one), the newest few. */
+    private static final int KEPT_CACHES = 4;
     private final Supplier<ChildClasspath> classpath;
     private final PreforkOptions options;
     private final Path cacheDir;
@@ -120,7 +134,12 @@ final class ChildLauncher {
         }
     }
 
-    /** Records the cache in the background, once: children started meanwhile run without it. */
+    /**
+     * Records the cache in the background, once per worker: children started meanwhile run without it. The
+     * training JVM runs under a shell that moves its output into place, so a worker that stops before the
+     * training ends (a short run, a test) still leaves a usable cache, not a temporary file; the files of
+     * trainings that were killed, and caches beyond the newest few, are removed first.
+     */
     private void train(ChildClasspath cp, Path cache) {
         if (!training.compareAndSet(false, true)) {
             return;
@@ -128,21 +147,19 @@ final class ChildLauncher {
         Thread.ofPlatform().daemon().name("celeriac-prefork-train").start(() -> {
             try {
                 Files.createDirectories(cacheDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp" + ProcessHandle.current().pid());
-                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                removeStale();
+                List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", TRAINING_SCRIPT.formatted(
+                                Runtime.version().feature() >= 25 ? "AOTCacheOutput" : "ArchiveClassesAtExit"),
+                        cache.toString(), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx" + options.childHeap(), "-XX:+UseSerialGC", "-XX:-UsePerfData"));
                 cmd.addAll(UNSAFE_ALLOWED);
-                cmd.addAll(List.of(Runtime.version().feature() >= 25 ? "-XX:AOTCacheOutput=" + tmp : "-XX:ArchiveClassesAtExit=" + tmp,
-                        "-cp", cp.classpath().stream().map(Path::toString).collect(Collectors.joining(":")),
+                cmd.addAll(List.of("-cp", cp.classpath().stream().map(Path::toString).collect(Collectors.joining(":")),
                         ChildMain.class.getName(), "--train"));
                 cp.bundles().forEach(j -> cmd.add(j.toString()));
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (p.waitFor() == 0 && Files.isRegularFile(tmp)) {
-                    Files.move(tmp, cache, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                if (p.waitFor() == 0 && Files.isRegularFile(cache)) {
                     LOG.log(Level.INFO, "recorded the prefork children's class-data cache " + cache);
                 } else {
-                    Files.deleteIfExists(tmp);
-                    Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + ".config")); // JDK 25's training record
                     LOG.log(Level.WARNING, "could not record a class-data cache for prefork children (exit " + p.exitValue() + ")");
                 }
             } catch (IOException | InterruptedException e) {
@@ -151,5 +168,28 @@ final class ChildLauncher {
                 training.set(false);
             }
         });
+    }
+
+    /** Temporary files of trainings whose shell is gone (killed with the worker), and all but the newest caches. */
+    private void removeStale() throws IOException {
+        List<Path> caches = new ArrayList<>();
+        try (var files = Files.list(cacheDir)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("child-")).toList()) {
+                java.util.regex.Matcher m = TRAINING_FILE.matcher(f.getFileName().toString());
+                if (!m.matches()) {
+                    caches.add(f);
+                } else if (ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                    try (var tree = Files.walk(f)) {
+                        for (Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                }
+            }
+        }
+        caches.sort(java.util.Comparator.comparing((Path f) -> f.toFile().lastModified()).reversed());
+        for (Path old : caches.subList(Math.min(KEPT_CACHES, caches.size()), caches.size())) {
+            Files.deleteIfExists(old);
+        }
     }
 }

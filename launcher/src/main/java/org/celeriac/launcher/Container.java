@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.stream.Stream;
@@ -33,6 +34,7 @@ final class Container {
     private final WorkerOptions worker;
     private final BrokerOptions broker;
     private final Switches switches;
+    private final HttpEndpoint http;
     private Framework framework;
     private Path storage;
 
@@ -48,7 +50,10 @@ final class Container {
     record Switches(boolean taskEvents, boolean trackStarted, boolean quiet) {
     }
 
-    Container(Path home, Path deploy, boolean shell, WorkerOptions worker, BrokerOptions broker, Switches switches) {
+    /** {@code http}: where the HTTP endpoint listens, or null for none (its bundles are then not even installed). */
+    Container(Path home, Path deploy, boolean shell, WorkerOptions worker, BrokerOptions broker, Switches switches,
+              HttpEndpoint http) {
+        this.http = http;
         this.home = home;
         this.deploy = deploy;
         this.shell = shell;
@@ -92,6 +97,17 @@ final class Container {
         if (switches.trackStarted()) {
             config.put("celeriac.broker.track.started", "true");
         }
+        if (http != null) { // Felix's Jetty reads these; HTTPS stays off unless a deploy/ configuration turns it on
+            config.put("org.apache.felix.http.enable", "true");
+            config.put("org.apache.felix.https.enable", "false");
+            config.put("org.osgi.service.http.port", Integer.toString(http.port()));
+            config.put("org.apache.felix.http.host", http.host());
+            config.put("org.apache.felix.http.jetty.sendServerHeader", "false");
+            config.put("celeriac.http.url", http.url());
+            if (http.token() != null) {
+                config.put("celeriac.http.token", http.token()); // read by the HTTP bundle, never logged
+            }
+        }
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));
         // The Gogo console creates its JLine terminal on the framework's start-level thread, which takes this
@@ -106,21 +122,29 @@ final class Container {
             framework = factory.newFramework(config);
             framework.init();
             BundleContext ctx = framework.getBundleContext();
-            try (Stream<Path> jars = Files.list(home.resolve("bundle"))) {
-                for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                    if (!shell && jar.getFileName().toString().contains("gogo.jline")) {
-                        continue; // headless: the commands stay available to -c and to bundles, the console does not
-                    }
-                    Bundle b = ctx.installBundle(jar.toUri().toString());
-                    b.adapt(BundleStartLevel.class).setStartLevel(startLevel(b));
-                    if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                        b.start(); // marked for start: the framework starts it when its start level is reached
-                    }
+            List<Path> bundles = jars(home.resolve("bundle"));
+            if (http != null) {
+                bundles.addAll(jars(home.resolve("bundle").resolve("http")));
+            }
+            for (Path jar : bundles) {
+                if (!shell && jar.getFileName().toString().contains("gogo.jline")) {
+                    continue; // headless: the commands stay available to -c and to bundles, the console does not
+                }
+                Bundle b = ctx.installBundle(jar.toUri().toString());
+                b.adapt(BundleStartLevel.class).setStartLevel(startLevel(b));
+                if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                    b.start(); // marked for start: the framework starts it when its start level is reached
                 }
             }
             framework.start(); // start level by start level, so each level finds the one below it running
         } finally {
             thread.setContextClassLoader(launcherLoader);
+        }
+    }
+
+    private static List<Path> jars(Path dir) throws IOException {
+        try (Stream<Path> jars = Files.list(dir)) {
+            return new java.util.ArrayList<>(jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList());
         }
     }
 

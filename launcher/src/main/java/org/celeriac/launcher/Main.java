@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
         description = "Run a Celeriac worker: Celery's execution pools in an embedded OSGi (Apache Felix) container.",
         footer = {"", "Environment: CELERIAC_POOL, CELERIAC_CONCURRENCY (defaults for --pool, --concurrency),",
                 "CELERIAC_CUSTOM_WORKER_POOL=<bundle-symbolic-name>:<class> (registers pool.name=custom),",
-                "CELERIAC_BROKER_URL (default for --broker),",
+                "CELERIAC_BROKER_URL (default for --broker), CELERIAC_HTTP (default for --http),",
+                "CELERIAC_HTTP_TOKEN (the access token of the HTTP endpoint; required beyond loopback),",
                 "CELERIAC_HISTORY (the shell's history file; default ~/.celeriac/history)."})
 public final class Main implements Callable<Integer> {
     static final String VERSION = "0.1.0";
@@ -53,6 +54,12 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-E", "--task-events"}, description = "send task events (celery events, Flower) and post task "
             + "events on Event Admin, Celery's -E.")
     boolean taskEvents;
+
+    @Option(names = "--http", paramLabel = "[HOST:]PORT", defaultValue = "${env:CELERIAC_HTTP}",
+            description = "serve the dashboard, Prometheus /metrics and /health/live, /health/ready on this port, "
+                    + "bound to 127.0.0.1 unless HOST is given; any other address needs an access token in "
+                    + "CELERIAC_HTTP_TOKEN. Default: off, nothing listens.")
+    String http;
 
     @Option(names = "--track-started", description = "report tasks as STARTED in the result backend when a pool "
             + "starts them, Celery's task_track_started.")
@@ -112,9 +119,17 @@ public final class Main implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--autoscale must be MAX,MIN with 1 <= MIN <= MAX (e.g. 10,3), was '" + autoscale + "'");
         }
+        HttpEndpoint endpoint = null;
+        if (http != null && !http.isBlank()) {
+            try {
+                endpoint = HttpEndpoint.parse(http, System.getenv(HttpEndpoint.TOKEN_ENV));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+            }
+        }
         Container container = new Container(home, deploy, interactive, new Container.WorkerOptions(pool, concurrency, autoscale),
                 new Container.BrokerOptions(broker, queues == null ? null : String.join(",", queues), hostname),
-                new Container.Switches(taskEvents, trackStarted, quiet));
+                new Container.Switches(taskEvents, trackStarted, quiet), endpoint);
         container.start();
         Shutdown.onSignals(container, interactive);
         GogoCommands gogo = new GogoCommands(container.context());

@@ -87,6 +87,10 @@ public final class BannerCommand {
             out.append(line("transport", b.name() + " " + b.url()));
             out.append(line("queues", String.join(", ", b.queues())));
         }
+        String http = context.getProperty("celeriac.http.url");
+        if (http != null) {
+            out.append(line("http", http + "  (dashboard; /metrics, /health/live, /health/ready)"));
+        }
         String deploy = context.getProperty("felix.fileinstall.dir");
         if (deploy != null) {
             out.append(line("deploy", deploy));

@@ -35,6 +35,13 @@ public final class PoolEvents {
     public static final String TASK_NAME = "task.name";
     /** POSTRUN: the final {@link TaskState} name. */
     public static final String TASK_STATE = "task.state";
+    /**
+     * WORKER_RETIRED: why the worker was retired: {@code max-tasks}, {@code max-memory}, {@code shrink},
+     * {@code restart}, {@code task-set-changed} (or {@code retired} when a pool does not say).
+     *
+     * @since 1.4
+     */
+    public static final String REASON = "reason";
     /** FAILURE and WORKER_LOST: a one-line description of the error. */
     public static final String ERROR = "error";
 

@@ -10,7 +10,7 @@
  * live in {@code org.celeriac.pool.spi}.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.celeriac.pool.api;
 
 import org.osgi.annotation.bundle.Export;

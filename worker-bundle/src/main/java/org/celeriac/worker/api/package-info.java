@@ -3,7 +3,7 @@
  * commands and broker bundles are its clients.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.celeriac.worker.api;
 
 import org.osgi.annotation.bundle.Export;

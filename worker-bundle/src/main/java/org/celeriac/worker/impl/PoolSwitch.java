@@ -61,6 +61,9 @@ final class PoolSwitch {
 
         /** Whether the container is shutting down: pools then go one by one, and failing over would only churn. */
         boolean containerStopping();
+
+        /** {@code pool} is now the active pool, replacing {@code previous} (or none); on the switch's thread. */
+        void activated(String pool, String previous);
     }
 
     private record Active(PoolOffer offer, BasePool pool) {
@@ -262,6 +265,7 @@ final class PoolSwitch {
         }
         Active old = active;
         active = new Active(offer, pool);
+        host.activated(pool.name(), old == null ? null : old.pool().name());
         if (old != null) {
             retire(old);
         }

@@ -23,6 +23,7 @@ import org.celeriac.pool.api.TaskTerminatedException;
 import org.celeriac.worker.api.Autoscale;
 import org.celeriac.worker.api.PoolDescriptor;
 import org.celeriac.worker.api.Worker;
+import org.celeriac.worker.api.WorkerObserver;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -65,6 +66,9 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
     private volatile WorkerSettings settings;
     private volatile boolean activated;
     private volatile boolean shuttingDown;
+    /** Copy-on-write: read once per task, changed only when an observer comes or goes. */
+    private volatile WorkerObserver[] observers = WorkerTaskHandle.NO_OBSERVERS;
+    private final Object observerLock = new Object();
 
     /** DS binds the pool services before it calls this, so the first choice sees all installed pools. */
     @Activate
@@ -151,6 +155,38 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
         }
     }
 
+    // ---- observers (whiteboard) ---------------------------------------------------------------------------
+
+    @Reference(service = WorkerObserver.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindObserver(WorkerObserver observer) {
+        synchronized (observerLock) {
+            List<WorkerObserver> now = new ArrayList<>(List.of(observers));
+            now.add(observer);
+            observers = now.toArray(WorkerObserver[]::new);
+        }
+        lane.activePool().ifPresent(p -> observer.poolActivated(p.name(), null)); // what it missed
+    }
+
+    void unbindObserver(WorkerObserver observer) {
+        synchronized (observerLock) {
+            List<WorkerObserver> now = new ArrayList<>(List.of(observers));
+            now.remove(observer);
+            observers = now.toArray(WorkerObserver[]::new);
+        }
+    }
+
+    @Override
+    public void activated(String pool, String previous) {
+        for (WorkerObserver o : observers) {
+            try {
+                o.poolActivated(pool, previous);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "worker observer " + o.getClass().getName() + " failed: " + e, e);
+            }
+        }
+    }
+
     // ---- PoolSwitch.Host ----------------------------------------------------------------------------------
 
     @Override
@@ -186,6 +222,7 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
             return WorkerTaskHandle.failed(request, new DuplicateTaskException("task id " + request.id()
                     + " is already pending or running; a task id runs once"));
         }
+        h.observe(observers);
         beforeRouting.accept(h);
         Instant eta = request.eta();
         long delay = eta == null ? 0 : Duration.between(Instant.now(), eta).toNanos();

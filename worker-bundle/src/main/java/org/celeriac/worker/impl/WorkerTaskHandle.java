@@ -1,5 +1,7 @@
 package org.celeriac.worker.impl;
 
+import org.celeriac.worker.api.WorkerObserver;
+
 import java.lang.invoke.MethodHandles;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -36,6 +38,11 @@ final class WorkerTaskHandle implements TaskHandle {
     private volatile TaskHandle poolHandle;
     private volatile BasePool pool;
     private volatile TaskState finalState;
+    /** The observers when it was submitted (usually none: then nothing below is done). */
+    private WorkerObserver[] observers = NO_OBSERVERS;
+    /** {@link System#nanoTime()} at its start on a pool's worker, 0 until then; kept only for observers. */
+    private volatile long startedNanos;
+    static final WorkerObserver[] NO_OBSERVERS = new WorkerObserver[0];
 
     /** {@code terminator} terminates a task by id wherever it is (the worker's {@code terminate}). */
     WorkerTaskHandle(TaskRequest request, TaskBook book, Predicate<String> terminator) {
@@ -54,6 +61,34 @@ final class WorkerTaskHandle implements TaskHandle {
         WorkerTaskHandle h = new WorkerTaskHandle(request, new TaskBook(0), id -> false);
         h.fail(error);
         return h;
+    }
+
+    /**
+     * Tells {@code observers} of this task from now on: it was received, and (at its end) how it finished and
+     * how long it ran, for which its start is followed. Called once, before the task is routed.
+     */
+    void observe(WorkerObserver[] observers) {
+        if (observers.length == 0) {
+            return;
+        }
+        this.observers = observers;
+        for (WorkerObserver o : observers) {
+            notify(o, () -> o.taskReceived(this));
+        }
+        started().thenAccept(worker -> {
+            if (worker != null) {
+                startedNanos = System.nanoTime();
+            }
+        });
+    }
+
+    private static void notify(WorkerObserver o, Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            System.getLogger(WorkerTaskHandle.class.getName()).log(System.Logger.Level.WARNING,
+                    "worker observer " + o.getClass().getName() + " failed: " + e, e);
+        }
     }
 
     /** The pool the task was last handed to, or {@code null} while it waits for one. */
@@ -115,6 +150,15 @@ final class WorkerTaskHandle implements TaskHandle {
             future.complete(value);
         } else {
             future.completeExceptionally(error);
+        }
+        if (observers.length > 0) {
+            long started = startedNanos;
+            long runNanos = started == 0 ? -1 : System.nanoTime() - started;
+            BasePool p = pool;
+            String poolName = p == null ? null : p.name();
+            for (WorkerObserver o : observers) {
+                notify(o, () -> o.taskFinished(this, poolName, runNanos, error));
+            }
         }
         return true;
     }

@@ -69,7 +69,13 @@ class PoolSwitchTest {
         public boolean containerStopping() {
             return stopping;
         }
+
+        @Override
+        public void activated(String pool, String previous) {
+            activations.add(previous + " -> " + pool);
+        }
     }, timers);
+    private final List<String> activations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final DirectPoolOffer threads = new DirectPoolOffer("threads", 50, () -> new ThreadsPool(env));
     private final DirectPoolOffer green = new DirectPoolOffer("green", 10, () -> new GreenPool(env));
@@ -122,6 +128,8 @@ class PoolSwitchTest {
         awaitActive("threads");
         withdraw(threads);
         assertEquals(Optional.of("green"), lane.activePool().map(BasePool::name), "failover completes before the withdrawal returns");
+        assertEquals(List.of("null -> green", "green -> threads", "threads -> green"), activations,
+                "the host hears of every change of the active pool: start, the selected pool coming, failover");
     }
 
     @Test

@@ -37,6 +37,8 @@ final class Child {
     long hardDeadline;
     /** Retire (SHUTDOWN) once its outstanding tasks are done: recycling, shrink, rolling restart. */
     boolean retireWhenIdle;
+    /** Why it was retired (a {@code PoolEvents.REASON} value), once it is. */
+    String retireReason;
     /** A warm spare: started and kept idle, never given work, promoted the moment a child is lost or retired. */
     boolean spare;
     /** The hub's task-set generation when this child was spawned: older children may lack newer tasks. */

@@ -220,7 +220,7 @@ final class Hub {
             return;
         }
         if (exit.retired()) {
-            listener.childRetired(c.pid);
+            listener.childRetired(c.pid, exit.why());
         } else {
             PendingJob running = scheduler.childLost(c, exit.why());
             listener.childLost(c.pid, exit.why());

@@ -14,7 +14,7 @@ interface HubListener {
     void childUp(long pid, long startupNanos);
 
     /** A child left as asked (recycled, shrunk, restarted, pool stopping). */
-    void childRetired(long pid);
+    void childRetired(long pid, String reason);
 
     /** A child died or was killed; {@code why} says how. */
     void childLost(long pid, String why);

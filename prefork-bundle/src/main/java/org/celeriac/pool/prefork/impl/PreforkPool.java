@@ -143,8 +143,8 @@ public final class PreforkPool extends AbstractPool {
         }
 
         @Override
-        public void childRetired(long pid) {
-            publish(PoolEvents.TOPIC_WORKER_RETIRED, Map.of(PoolEvents.WORKER, Long.toString(pid)));
+        public void childRetired(long pid, String reason) {
+            publish(PoolEvents.TOPIC_WORKER_RETIRED, Map.of(PoolEvents.WORKER, Long.toString(pid), PoolEvents.REASON, reason));
         }
 
         @Override

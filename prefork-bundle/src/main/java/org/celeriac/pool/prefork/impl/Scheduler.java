@@ -116,7 +116,7 @@ final class Scheduler {
             // A child from before the worker's tasks changed does not know a task the worker knows: never
             // fail it as unknown; run it on a newer child, and take no more work to this one.
             queue.addFirst(job);
-            supervisor.retire(c);
+            supervisor.retire(c, "task-set-changed");
         } else {
             job.handle.fail(remoteError(msg));
         }
@@ -124,9 +124,10 @@ final class Scheduler {
         if (next != null) {
             startRunning(c, next);
         }
-        if (!c.retireWhenIdle && (config.maxTasksPerChild() > 0 && c.tasksDone >= config.maxTasksPerChild()
-                || config.maxMemoryPerChild() > 0 && c.rss > config.maxMemoryPerChild())) {
-            supervisor.retire(c);
+        if (!c.retireWhenIdle && config.maxTasksPerChild() > 0 && c.tasksDone >= config.maxTasksPerChild()) {
+            supervisor.retire(c, "max-tasks");
+        } else if (!c.retireWhenIdle && config.maxMemoryPerChild() > 0 && c.rss > config.maxMemoryPerChild()) {
+            supervisor.retire(c, "max-memory");
         }
         if (c.retireWhenIdle && c.outstanding.isEmpty()) {
             supervisor.shutdown(c);

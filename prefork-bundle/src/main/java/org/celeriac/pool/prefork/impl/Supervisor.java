@@ -178,8 +178,14 @@ final class Supervisor {
         ensureTarget(System.nanoTime()); // the last working child is up: time to start the spares
     }
 
-    /** Retires the child once its outstanding tasks are done: recycling, shrink, rolling restart, a stale task set. */
-    void retire(Child c) {
+    /**
+     * Retires the child once its outstanding tasks are done: recycling ({@code max-tasks}, {@code max-memory}),
+     * {@code shrink}, a rolling {@code restart}, a {@code task-set-changed}; {@code reason} says which.
+     */
+    void retire(Child c, String reason) {
+        if (!c.retireWhenIdle) {
+            c.retireReason = reason;
+        }
         c.retireWhenIdle = true;
         if (c.outstanding.isEmpty() && c.state == Child.State.UP) {
             shutdown(c);
@@ -222,7 +228,7 @@ final class Supervisor {
         }
         int code = c.process.exitValue();
         if (c.state == Child.State.RETIRING && code == 0 && c.outstanding.isEmpty()) {
-            return new Exit(true, "retired");
+            return new Exit(true, c.retireReason == null ? "retired" : c.retireReason);
         }
         return new Exit(false, c.describe() + " " + ExitStatus.describe(code, ExitStatus.exitedOrderly(socket, c.pid))
                 + (c.rss > 0 ? ", last RSS " + c.rss / (1024 * 1024) + " MiB" : ""));
@@ -276,7 +282,7 @@ final class Supervisor {
     void checkDeadlines(long now) {
         if (rollOverAtNanos != 0 && now >= rollOverAtNanos && replacing) {
             rollOverAtNanos = 0;
-            restart();
+            retireAll("task-set-changed");
         }
         for (Child c : List.copyOf(children)) {
             if (c.gone || c.process == null) {
@@ -302,7 +308,7 @@ final class Supervisor {
             candidates.sort(Comparator.comparingInt((Child c) -> c.state == Child.State.UP ? 1 : 0)
                     .thenComparingInt(c -> c.outstanding.size()));
             for (int i = 0; i < -delta && i < candidates.size(); i++) {
-                retire(candidates.get(i));
+                retire(candidates.get(i), "shrink");
             }
         }
         ensureTarget(System.nanoTime());
@@ -321,8 +327,12 @@ final class Supervisor {
 
     /** Rolling restart: every child finishes its task and leaves; fresh ones take its place as it goes. */
     void restart() {
+        retireAll("restart");
+    }
+
+    private void retireAll(String reason) {
         for (Child c : List.copyOf(children)) {
-            retire(c);
+            retire(c, reason);
         }
         ensureTarget(System.nanoTime());
     }

@@ -37,7 +37,7 @@ public final class PoolEvents {
     public static final String TASK_STATE = "task.state";
     /**
      * WORKER_RETIRED: why the worker was retired: {@code max-tasks}, {@code max-memory}, {@code shrink},
-     * {@code restart}, {@code task-set-changed} (or {@code retired} when a pool does not say).
+     * {@code restart}, {@code task-set-changed}, {@code pool-stopped} (or {@code retired} when a pool does not say).
      *
      * @since 1.4
      */

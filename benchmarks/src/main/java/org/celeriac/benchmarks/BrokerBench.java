@@ -122,7 +122,7 @@ public final class BrokerBench {
         }
     }
 
-    private static long measure(int port, int n) throws Exception {
+    static long measure(int port, int n) throws Exception {
         CountDownLatch subscribed = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(n);
         AtomicReference<JedisPubSub> sub = new AtomicReference<>();
@@ -201,8 +201,8 @@ public final class BrokerBench {
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.celeriac.pool.api;version=1.3.0,"
-                + "org.celeriac.pool.spi;version=1.1.0,org.celeriac.worker.api;version=1.3.0");
+        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.celeriac.pool.api;version=1.4.0,"
+                + "org.celeriac.pool.spi;version=1.1.0,org.celeriac.worker.api;version=1.4.0");
         config.put("felix.fileinstall.dir", storage.resolve("deploy").toString());
         config.put("celeriac.worker.pool", "threads");
         config.put("celeriac.worker.concurrency", "2");

@@ -40,7 +40,7 @@ public final class HotSwapBench {
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
-                "org.celeriac.pool.api;version=1.3.0,org.celeriac.pool.spi;version=1.1.0,org.celeriac.worker.api;version=1.3.0");
+                "org.celeriac.pool.api;version=1.4.0,org.celeriac.pool.spi;version=1.1.0,org.celeriac.worker.api;version=1.4.0");
         config.put("felix.fileinstall.dir", storage.resolve("deploy").toString());
         config.put("celeriac.worker.pool", "threads");
         config.put("celeriac.worker.concurrency", "2");

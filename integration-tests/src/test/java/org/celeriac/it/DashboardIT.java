@@ -38,6 +38,25 @@ class DashboardIT {
     }
 
     @Test
+    void theShellAnswersWhatTheProbesAnswer() throws Exception {
+        int port = HttpWorker.freePort();
+        try (HttpWorker w = HttpWorker.start(port, Map.of(), "--no-shell", "--deploy-dir", deploy.toString(), "--pool", "solo",
+                "--http", Integer.toString(port), "-c", "celeriac:health")) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!w.output().contains("brokers:") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            String out = w.output();
+            assertTrue(out.contains("live:    yes\nready:   yes\npool:    solo RUN\nbrokers: none"), out);
+            JsonNode ready = HttpWorker.json(w.get("/health/ready"));
+            assertEquals("UP", ready.path("status").asText());
+            assertEquals("solo RUN", ready.path("pool").asText());
+            assertEquals(200, w.get("/health/live").statusCode());
+            assertEquals(404, w.get("/health/nosuch").statusCode());
+        }
+    }
+
+    @Test
     void anEndpointBeyondLoopbackNeedsAToken() throws Exception {
         int port = HttpWorker.freePort();
         Process refused = new ProcessBuilder(Distribution.command("--no-shell", "--deploy-dir", deploy.toString(),

@@ -1,0 +1,162 @@
+package org.celeriac.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the dashboard costs the worker: tasks through Redis (the distribution, threads pool, concurrency 2)
+ * without {@code --http}, with it but no page open, and with a page open (an event stream read as the page
+ * reads it, and a Prometheus scrape every second). The three are interleaved, run after run, on one Redis;
+ * each run warms the worker up, then measures three rounds; the median of the runs is reported. Target: with a page open at most 5 % slower than without --http.
+ */
+public final class DashboardBench {
+    private static final int WARM_UP_ROUNDS = 3;
+    private static final Path DISTRIBUTION = Path.of("launcher", "target", "celeriac", "bin", "celeriac").toAbsolutePath();
+
+    private DashboardBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        int runs = quick ? 1 : 3;
+        int n = quick ? 2_000 : 20_000;
+        if (!Files.isExecutable(Path.of("/usr/bin/redis-server")) || !Files.isExecutable(DISTRIBUTION)) {
+            System.out.println("\nDashboardBench skipped: needs /usr/bin/redis-server and the distribution " + DISTRIBUTION);
+            return;
+        }
+        Path dir = Files.createTempDirectory("celeriac-bench-dashboard-");
+        int redisPort = BrokerBench.freePort();
+        Process redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        String url = "redis://127.0.0.1:" + redisPort + "/0";
+        Map<String, double[]> rates = new LinkedHashMap<>();
+        List<String> modes = List.of("no --http", "--http, no page open", "--http, page open (event stream + /metrics every second)");
+        modes.forEach(m -> rates.put(m, new double[runs]));
+        try {
+            BrokerBench.awaitRedis(redisPort);
+            for (int r = 0; r < runs; r++) {
+                for (String mode : modes) {
+                    rates.get(mode)[r] = once(url, redisPort, n, mode.equals(modes.get(0)) ? null : BrokerBench.freePort(),
+                            mode.equals(modes.get(2)), dir);
+                }
+            }
+        } finally {
+            redis.destroyForcibly();
+            redis.waitFor(10, TimeUnit.SECONDS);
+            BrokerBench.deleteTree(dir);
+        }
+        double base = median(rates.get(modes.get(0)));
+        System.out.printf("%nWhat the dashboard costs (tasks through Redis, threads c2, %d tasks; median of %d)%n%n", n, runs);
+        System.out.println("| worker | tasks/s (median) | range | vs no --http |");
+        System.out.println("|---|---|---|---|");
+        rates.forEach((mode, rs) -> {
+            double[] s = rs.clone();
+            Arrays.sort(s);
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f–%.0f | %.3fx |%n", mode, median(rs), s[0], s[s.length - 1], median(rs) / base);
+        });
+        double open = median(rates.get(modes.get(2))) / base;
+        System.out.printf(Locale.ROOT, "target: page open ≥ 0.95x of no --http: %.3fx %s%n", open, open >= 0.95 ? "PASS" : "MISS");
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    /** Starts the distribution, drains n tasks (after a warm-up), stops it; returns tasks/s. */
+    private static double once(String url, int redisPort, int n, Integer httpPort, boolean pageOpen, Path dir) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(DISTRIBUTION.toString(), "--no-shell", "--quiet", "--pool", "threads",
+                "--concurrency", "2", "--broker", url, "--deploy-dir", Files.createDirectories(dir.resolve("deploy")).toString()));
+        if (httpPort != null) {
+            cmd.addAll(List.of("--http", Integer.toString(httpPort)));
+        }
+        Process worker = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile()).start();
+        List<Thread> page = new ArrayList<>();
+        AtomicLong frames = new AtomicLong();
+        try {
+            awaitConsuming(worker, dir.resolve("worker.log"));
+            if (pageOpen) {
+                HttpClient client = HttpClient.newHttpClient();
+                page.add(Thread.ofPlatform().daemon().start(() -> readEvents(client, httpPort, frames)));
+                page.add(Thread.ofPlatform().daemon().start(() -> scrape(client, httpPort)));
+            }
+            // The JIT needs some 50 000 tasks before the rate settles (6k/s in the first 20 000, 13–16k/s after
+            // 60 000 here): warm up on that many, then take the median of three rounds.
+            for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+                BrokerBench.measure(redisPort, n);
+            }
+            double[] rounds = new double[3];
+            for (int i = 0; i < rounds.length; i++) {
+                rounds[i] = n / (BrokerBench.measure(redisPort, n) / 1e9);
+            }
+            return median(rounds);
+        } finally {
+            page.forEach(Thread::interrupt);
+            worker.toHandle().destroy();
+            if (!worker.waitFor(60, TimeUnit.SECONDS)) {
+                worker.destroyForcibly();
+            }
+            if (pageOpen && frames.get() == 0) {
+                throw new IllegalStateException("the page got no state from the event stream");
+            }
+        }
+    }
+
+    private static void awaitConsuming(Process worker, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains("using pool")) { // tasks wait in Redis until it consumes
+                return;
+            }
+            if (!worker.isAlive()) {
+                throw new IllegalStateException("the worker exited: " + Files.readString(log));
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the worker did not start its pool within 60 s: " + Files.readString(log));
+    }
+
+    private static void readEvents(HttpClient client, int port, AtomicLong frames) {
+        try {
+            HttpResponse<java.io.InputStream> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/events")).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null && !Thread.currentThread().isInterrupted(); ) {
+                    if (line.startsWith("data: ")) {
+                        frames.incrementAndGet();
+                    }
+                }
+            }
+        } catch (Exception stopped) {
+            // the worker stopped or the bench is done
+        }
+    }
+
+    private static void scrape(HttpClient client, int port) {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.discarding());
+                Thread.sleep(1000);
+            }
+        } catch (Exception stopped) {
+            // the worker stopped or the bench is done
+        }
+    }
+}

@@ -60,12 +60,9 @@ public final class BrokerBench {
         }
         Path dir = Files.createTempDirectory("celeriac-bench-redis-");
         int port = freePort();
-        Process redis = new ProcessBuilder(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        Process redis = startRedis(dir, port);
         String url = "redis://127.0.0.1:" + port + "/0";
         try {
-            awaitRedis(port);
             Map<String, Double> rates = new java.util.LinkedHashMap<>();
             rates.put("raw Java consumer (BRPOP + SETEX, no ack), 1 thread", run(port, n, () -> rawConsumer(port, n)));
             Framework felix = startCeleriac(url);
@@ -264,7 +261,21 @@ public final class BrokerBench {
         return p;
     }
 
-    static void awaitRedis(int port) throws InterruptedException {
+    /** A throw-away redis-server on {@code port} of loopback, no persistence, its log in {@code dir}; then waits for it. */
+    static Process startRedis(Path dir, int port) throws IOException, InterruptedException {
+        Process redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        try {
+            awaitRedis(port);
+        } catch (RuntimeException | InterruptedException e) {
+            redis.destroyForcibly();
+            throw e;
+        }
+        return redis;
+    }
+
+    private static void awaitRedis(int port) throws InterruptedException {
         for (int i = 0; i < 500; i++) {
             try (Jedis j = new Jedis("127.0.0.1", port)) {
                 j.ping();

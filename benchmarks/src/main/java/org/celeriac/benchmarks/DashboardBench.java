@@ -41,15 +41,12 @@ public final class DashboardBench {
         }
         Path dir = Files.createTempDirectory("celeriac-bench-dashboard-");
         int redisPort = BrokerBench.freePort();
-        Process redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        Process redis = BrokerBench.startRedis(dir, redisPort);
         String url = "redis://127.0.0.1:" + redisPort + "/0";
         Map<String, double[]> rates = new LinkedHashMap<>();
         List<String> modes = List.of("no --http", "--http, no page open", "--http, page open (event stream + /metrics every second)");
         modes.forEach(m -> rates.put(m, new double[runs]));
         try {
-            BrokerBench.awaitRedis(redisPort);
             for (int r = 0; r < runs; r++) {
                 for (String mode : modes) {
                     rates.get(mode)[r] = once(url, redisPort, n, mode.equals(modes.get(0)) ? null : BrokerBench.freePort(),

@@ -38,13 +38,10 @@ public final class StartupBench {
         }
         Path dir = Files.createTempDirectory("celeriac-bench-startup-");
         int port = BrokerBench.freePort();
-        Process redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        Process redis = BrokerBench.startRedis(dir, port);
         String url = "redis://127.0.0.1:" + port + "/0";
         List<String> rows = new ArrayList<>();
         try {
-            BrokerBench.awaitRedis(port);
             boolean celery = BrokerBench.pythonCelery();
             BrokerBench.writeCeleryApp(url, dir);
             for (String pool : List.of("threads", "prefork")) {

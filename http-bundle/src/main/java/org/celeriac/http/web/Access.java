@@ -1,6 +1,8 @@
 package org.celeriac.http.web;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -63,6 +65,15 @@ public final class Access {
             return "this endpoint answers to a loopback host name only (Host: " + req.getHeader("Host") + ")";
         }
         return null;
+    }
+
+    /** Answers 403 with the reason and returns {@code false} if {@code req} may not read; {@code true} if it may. */
+    boolean readAllowed(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String denied = denyRead(req);
+        if (denied != null) {
+            Responses.error(resp, 403, denied);
+        }
+        return denied == null;
     }
 
     /** As {@link #denyRead}, for a change: always a POST with the token, from this server's own pages. */

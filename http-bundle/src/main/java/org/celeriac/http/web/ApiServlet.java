@@ -53,10 +53,10 @@ public final class ApiServlet extends HttpServlet {
             Responses.json(resp, 200, session);
             return;
         }
-        String denied = access.denyRead(req);
-        if (denied != null) {
-            Responses.error(resp, 403, denied);
-        } else if (path.equals("/state")) {
+        if (!access.readAllowed(req, resp)) {
+            return;
+        }
+        if (path.equals("/state")) {
             Responses.json(resp, 200, state.build());
         } else {
             Responses.error(resp, 404, "no such resource: /api" + path);

@@ -44,7 +44,7 @@ public final class EventStreamServlet extends HttpServlet {
         t.setDaemon(true);
         return t;
     });
-    private transient long lastPush;
+    private transient volatile long lastPush;
     private transient Object lastEvent;
 
     @Activate
@@ -66,9 +66,7 @@ public final class EventStreamServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String denied = access.denyRead(req);
-        if (denied != null) {
-            Responses.error(resp, 403, denied);
+        if (!access.readAllowed(req, resp)) {
             return;
         }
         resp.setContentType("text/event-stream;charset=utf-8");

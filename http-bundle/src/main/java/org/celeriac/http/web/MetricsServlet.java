@@ -29,9 +29,7 @@ public final class MetricsServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String denied = access.denyRead(req);
-        if (denied != null) {
-            Responses.error(resp, 403, denied);
+        if (!access.readAllowed(req, resp)) {
             return;
         }
         resp.setStatus(200);

@@ -77,6 +77,9 @@ final class ChildLauncher {
         if (options.classDataCache() && cache != null) {
             if (Files.isRegularFile(cache)) {
                 cmd.add(Runtime.version().feature() >= 25 ? "-XX:AOTCache=" + cache : "-XX:SharedArchiveFile=" + cache);
+                // A cache the JVM finds unusable (child.jvm.args that differ from the training's, say) is skipped
+                // silently; otherwise every child start prints five [error][aot] lines on the worker's console.
+                cmd.add(Runtime.version().feature() >= 25 ? "-Xlog:aot=off" : "-Xlog:cds=off");
             } else {
                 train(cp, cache);
             }

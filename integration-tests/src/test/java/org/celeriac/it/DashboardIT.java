@@ -143,6 +143,21 @@ class DashboardIT {
             assertEquals(ok, stats.path("completed").asLong(), stats.toString());
             assertEquals(failing, stats.path("failed").asLong(), stats.toString());
 
+            // Task names from senders are bounded as labels: unknown names beyond the first 500 are "other".
+            for (int i = 0; i < 600; i++) {
+                assertEquals(200, w.post("/api/send", Map.of("task", "nosuch-" + i), "X-Celeriac-Token", token).statusCode());
+            }
+            samples = w.metrics();
+            java.util.Set<String> names = new java.util.HashSet<>();
+            samples.forEach(x -> {
+                if (x.path("name").asText().equals("celeriac_tasks_received_total")) {
+                    names.add(x.path("labels").path("task").asText());
+                }
+            });
+            assertEquals(501, names.size(), "500 task names, then \"other\": " + names.size());
+            assertTrue(names.contains("other") && names.contains("add") && names.contains("fail"), names.toString());
+            assertEquals(ok + failing + 600, HttpWorker.sum(samples, "celeriac_tasks_received_total", threads), "nothing is lost to the bound");
+
             // A hot-swap is counted, with where it came from.
             assertEquals(200, w.post("/api/use", Map.of("pool", "green"), "X-Celeriac-Token", token).statusCode());
             samples = w.metrics();

@@ -40,6 +40,7 @@ public final class WorkerMetrics implements WorkerObserver, EventHandler {
     /** Seconds of history the dashboard's chart can show. */
     public static final int HISTORY_SECONDS = 600;
     private static final int EVENTS_KEPT = 50;
+    static final int MAX_TASK_NAMES = 500;
 
     private final Worker worker;
     private final List<Broker> brokers = new CopyOnWriteArrayList<>();
@@ -48,6 +49,7 @@ public final class WorkerMetrics implements WorkerObserver, EventHandler {
     private final RunTimes runTimes = new RunTimes(4096);
     private final Deque<PoolEvent> events = new ArrayDeque<>();
     private volatile String activePool = "none";
+    private final java.util.Set<String> taskNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Counter received;
     private final Counter succeeded;
@@ -133,14 +135,31 @@ public final class WorkerMetrics implements WorkerObserver, EventHandler {
 
     // ---- WorkerObserver ----------------------------------------------------------------------------------
 
+    /**
+     * The task label: the task's name, but at most {@value #MAX_TASK_NAMES} names, then {@code other}. Names
+     * come from whoever sends tasks (a broker's messages, unknown tasks included): without a bound, a sender
+     * of random names would grow the registry, and every scrape, without end.
+     */
+    private String taskLabel(TaskHandle task) {
+        String name = task.request().name();
+        if (taskNames.contains(name)) {
+            return name;
+        }
+        if (taskNames.size() >= MAX_TASK_NAMES) {
+            return "other";
+        }
+        taskNames.add(name);
+        return name;
+    }
+
     @Override
     public void taskReceived(TaskHandle task) {
-        received.labelValues(task.request().name(), activePool).inc();
+        received.labelValues(taskLabel(task), activePool).inc();
     }
 
     @Override
     public void taskFinished(TaskHandle task, String pool, long runNanos, Throwable error) {
-        String name = task.request().name();
+        String name = taskLabel(task);
         String p = pool == null ? "none" : pool;
         if (error == null) {
             succeeded.labelValues(name, p).inc();

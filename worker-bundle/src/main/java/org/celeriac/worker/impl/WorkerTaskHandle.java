@@ -1,7 +1,5 @@
 package org.celeriac.worker.impl;
 
-import org.celeriac.worker.api.WorkerObserver;
-
 import java.lang.invoke.MethodHandles;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -13,6 +11,7 @@ import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskState;
 import org.celeriac.pool.spi.StartSignal;
+import org.celeriac.worker.api.WorkerObserver;
 
 /**
  * The handle the worker gives out. Unlike a pool's handle it outlives pools: it is attached to one pool
@@ -38,7 +37,10 @@ final class WorkerTaskHandle implements TaskHandle {
     private volatile TaskHandle poolHandle;
     private volatile BasePool pool;
     private volatile TaskState finalState;
-    /** The observers when it was submitted (usually none: then nothing below is done). */
+    /**
+     * The observers when it was submitted (usually none: then nothing below is done). Set before the task is
+     * routed; the hand-off to a pool orders it before the completion that reads it.
+     */
     private WorkerObserver[] observers = NO_OBSERVERS;
     /** {@link System#nanoTime()} at its start on a pool's worker, 0 until then; kept only for observers. */
     private volatile long startedNanos;

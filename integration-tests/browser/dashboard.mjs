@@ -2,7 +2,8 @@
 // The worker must run prefork with 2 children and threads installed. Prints one JSON line with what it saw and
 // exits 0, or prints the failure and exits 1. Steps: the page loads with no console errors and shows the pools
 // and the children; a child killed with SIGKILL leaves the table and a replacement appears; a task sent from
-// the form succeeds; a click on "use threads" hot-swaps the pool and the page shows it; a screenshot is saved.
+// the form succeeds; grow, shrink and a running task's terminate button work; a click on "use threads"
+// hot-swaps the pool and the page shows it; a screenshot is saved.
 import { chromium } from 'playwright-core';
 
 const [url, outDir] = process.argv.slice(2);
@@ -59,6 +60,21 @@ try {
   seen.childrenAfter = await children();
   if (seen.childrenAfter.some((c) => c.pid === victim)) await fail('the killed child is still listed');
   await page.waitForFunction(() => [...document.querySelectorAll('#events li')].some((li) => li.textContent.includes('worker-lost')));
+
+  // Grow and shrink from the buttons: the concurrency card follows.
+  await page.click('#grow');
+  await page.waitForFunction(() => document.getElementById('concurrency').textContent === '3');
+  await page.click('#shrink');
+  await page.waitForFunction(() => document.getElementById('concurrency').textContent === '2');
+  seen.resized = true;
+
+  // Terminate a running task from its row.
+  const sleeper = await page.evaluate(async () => (await api('/api/send', { task: 'sleep', args: [60] })).id);
+  await page.waitForFunction((id) => !!document.getElementById('terminate-' + id), sleeper);
+  await page.click('#terminate-' + sleeper);
+  await page.waitForFunction((id) => [...document.querySelectorAll('#recent tbody tr')]
+    .some((r) => r.children[0].textContent === id && r.children[2].textContent === 'REVOKED'), sleeper);
+  seen.terminated = sleeper;
 
   // Hot-swap from the page.
   await page.click('#use-threads');

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The dashboard in a real browser: Debian's Chromium, headless, driven by playwright-core
  * ({@code integration-tests/browser/dashboard.mjs}) against the distribution running prefork with --http.
  * The page loads without console errors and shows the pools and the children; a SIGKILLed child leaves the
- * table and its replacement appears; a task sent from the form succeeds; "use threads" hot-swaps the pool,
- * which the page shows and the worker's own probe confirms. The screenshot lands in target/dashboard/.
+ * table and its replacement appears; a task sent from the form succeeds; grow, shrink and a running task's
+ * terminate button work; "use threads" hot-swaps the pool, which the page shows and the worker's own probe
+ * confirms. The screenshot lands in target/dashboard/.
  */
 class DashboardBrowserIT {
     private static final Path BROWSER_TESTS = Paths.get(System.getProperty("celeriac.browser.tests"));
@@ -44,6 +45,7 @@ class DashboardBrowserIT {
             assertEquals(0, node.exitValue(), "the browser run failed: " + said + "\nworker:\n" + w.output());
             JsonNode seen = HttpWorker.JSON.readTree(last).path("seen");
             assertEquals("threads", seen.path("activeAfterSwap").asText());
+            assertTrue(seen.path("resized").asBoolean() && seen.hasNonNull("terminated"), seen.toString());
             String killed = seen.path("killed").asText();
             assertTrue(w.output().contains("(pid " + killed + ") was killed by signal 9 (SIGKILL)"), "the worker saw the child die:\n" + w.output());
             JsonNode ready = HttpWorker.json(w.get("/health/ready"));

@@ -57,7 +57,7 @@ public final class Access {
     }
 
     /** What a request may do: {@code null} if allowed, else why not (the response is then 403). */
-    public String denyRead(HttpServletRequest req) {
+    private String denyRead(HttpServletRequest req) {
         if (configured && !carriesToken(req)) {
             return "this endpoint needs its access token (Authorization: Bearer <token>)";
         }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.celeriac.http.metrics.Throughput;
 import org.celeriac.http.metrics.WorkerMetrics;
 import org.celeriac.pool.api.PoolStats;
@@ -111,15 +110,15 @@ final class DashboardState {
         m.put("state", h.state().name());
         m.put("worker", h.workerId());
         CompletableFuture<Object> f = h.result().toCompletableFuture();
-        if (f.isCompletedExceptionally()) {
-            try {
-                f.join();
-            } catch (CompletionException | java.util.concurrent.CancellationException e) {
-                Throwable c = e.getCause() != null ? e.getCause() : e;
+        switch (f.state()) {
+            case SUCCESS -> m.put("result", String.valueOf(f.resultNow()));
+            case FAILED -> {
+                Throwable c = f.exceptionNow(); // the task's own error, not the CompletionException around it
                 m.put("error", c.getClass().getSimpleName() + ": " + c.getMessage());
             }
-        } else if (f.isDone()) {
-            m.put("result", String.valueOf(f.getNow(null)));
+            default -> {
+                // pending or running: neither yet
+            }
         }
         return m;
     }

@@ -47,28 +47,37 @@ public final class WorkerHealth implements Health {
 
     @Override
     public Report live() {
-        List<String> problems = new ArrayList<>();
-        if (context.getBundle(0).getState() != Bundle.ACTIVE) {
-            problems.add("the framework is stopping");
-        }
-        return new Report(problems.isEmpty(), problems, pool().map(s -> s.pool() + " " + s.state()).orElse("none"), brokerLines());
+        return report(liveProblems(), pool(), false);
     }
 
     @Override
     public Report ready() {
-        List<String> problems = new ArrayList<>(live().problems());
+        List<String> problems = new ArrayList<>(liveProblems());
         Optional<PoolStats> pool = pool();
         if (pool.isEmpty()) {
             problems.add("no pool is active" + (worker.pools().isEmpty() ? " (none is installed)" : ""));
         } else if (pool.get().state() != PoolState.RUN) {
             problems.add("pool " + pool.get().pool() + " is " + pool.get().state() + ", not RUN");
         }
+        return report(problems, pool, true);
+    }
+
+    private List<String> liveProblems() {
+        return context.getBundle(0).getState() == Bundle.ACTIVE ? List.of() : List.of("the framework is stopping");
+    }
+
+    /** The answer, reading the pool's and each broker's figures once; for readiness a broker must be connected. */
+    private Report report(List<String> problems, Optional<PoolStats> pool, boolean brokersMustBeConnected) {
+        List<String> all = new ArrayList<>(problems);
+        List<String> lines = new ArrayList<>();
         for (Broker b : brokers) {
-            if (!b.stats().connected()) {
-                problems.add("broker " + b.url() + " is not connected");
+            boolean connected = b.stats().connected();
+            lines.add(b.name() + " " + b.url() + (connected ? " connected" : " disconnected"));
+            if (brokersMustBeConnected && !connected) {
+                all.add("broker " + b.url() + " is not connected");
             }
         }
-        return new Report(problems.isEmpty(), problems, pool.map(s -> s.pool() + " " + s.state()).orElse("none"), brokerLines());
+        return new Report(all.isEmpty(), all, pool.map(s -> s.pool() + " " + s.state()).orElse("none"), lines);
     }
 
     private Optional<PoolStats> pool() {
@@ -77,9 +86,5 @@ public final class WorkerHealth implements Health {
         } catch (PoolUnavailableException e) {
             return Optional.empty();
         }
-    }
-
-    private List<String> brokerLines() {
-        return brokers.stream().map(b -> b.name() + " " + b.url() + (b.stats().connected() ? " connected" : " disconnected")).toList();
     }
 }

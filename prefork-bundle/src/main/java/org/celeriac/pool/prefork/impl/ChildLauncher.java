@@ -40,6 +40,8 @@ final class ChildLauncher {
     private static final java.util.regex.Pattern TRAINING_FILE = java.util.regex.Pattern.compile(".*\\.(?:tmp|scratch)(\\d+)(?:\\.config)?");
     /** Caches kept: one per class path (a changed deploy folder makes a new one), the newest few. */
     private static final int KEPT_CACHES = 4;
+    /** JDK 25's AOT cache; 21–24 have a dynamic AppCDS archive instead. */
+    private static final boolean AOT_CACHE = Runtime.version().feature() >= 25;
     private final Supplier<ChildClasspath> classpath;
     private final PreforkOptions options;
     private final Path cacheDir;
@@ -76,10 +78,10 @@ final class ChildLauncher {
         Path cache = cacheFile(cp);
         if (options.classDataCache() && cache != null) {
             if (Files.isRegularFile(cache)) {
-                cmd.add(Runtime.version().feature() >= 25 ? "-XX:AOTCache=" + cache : "-XX:SharedArchiveFile=" + cache);
+                cmd.add(AOT_CACHE ? "-XX:AOTCache=" + cache : "-XX:SharedArchiveFile=" + cache);
                 // A cache the JVM finds unusable (child.jvm.args that differ from the training's, say) is skipped
                 // silently; otherwise every child start prints five [error][aot] lines on the worker's console.
-                cmd.add(Runtime.version().feature() >= 25 ? "-Xlog:aot=off" : "-Xlog:cds=off");
+                cmd.add(AOT_CACHE ? "-Xlog:aot=off" : "-Xlog:cds=off");
             } else {
                 train(cp, cache);
             }
@@ -131,7 +133,7 @@ final class ChildLauncher {
                 sha.update((p + ":" + Files.size(p) + ":" + Files.getLastModifiedTime(p).toMillis()).getBytes(StandardCharsets.UTF_8));
             }
             return cacheDir.resolve("child-" + HexFormat.of().formatHex(sha.digest(), 0, 12)
-                    + (Runtime.version().feature() >= 25 ? ".aot" : ".jsa"));
+                    + (AOT_CACHE ? ".aot" : ".jsa"));
         } catch (IOException | NoSuchAlgorithmException e) {
             return null;
         }
@@ -152,7 +154,7 @@ final class ChildLauncher {
                 Files.createDirectories(cacheDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 removeStale();
                 List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", TRAINING_SCRIPT.formatted(
-                                Runtime.version().feature() >= 25 ? "AOTCacheOutput" : "ArchiveClassesAtExit"),
+                                AOT_CACHE ? "AOTCacheOutput" : "ArchiveClassesAtExit"),
                         cache.toString(), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx" + options.childHeap(), "-XX:+UseSerialGC", "-XX:-UsePerfData"));
                 cmd.addAll(UNSAFE_ALLOWED);

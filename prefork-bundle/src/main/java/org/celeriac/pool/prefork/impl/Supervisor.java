@@ -344,10 +344,7 @@ final class Supervisor {
             if (c.channel != null) {
                 // Retired, not lost, when it exits: also a child whose WORKER_UP crosses the SHUTDOWN frame
                 // (up() would otherwise mark it UP again, and its orderly exit would count as a loss).
-                if (!c.retireWhenIdle) {
-                    c.retireWhenIdle = true;
-                    c.retireReason = "pool-stopped";
-                }
+                retire(c, "pool-stopped");
                 shutdown(c);
             } else {
                 kill(c, "pool stopping");

@@ -9,13 +9,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Dictionary;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.celeriac.broker.celery.MessageEncoder;
 import org.celeriac.pool.api.TaskRequest;
@@ -32,20 +36,35 @@ import redis.clients.jedis.Pipeline;
 
 /**
  * Tasks through a real {@code redis-server}, end to end: N {@code add} messages in Celery's protocol 2 are
- * pushed to the {@code celery} queue and the clock stops at the N-th result published by the result backend.
+ * pushed to a queue and the clock stops at the N-th result published by the result backend.
  *
  * <ul>
- *   <li><b>raw</b>: the least a consumer can do in Java — one thread, {@code BRPOP}, decode, add,
- *       {@code SETEX}+{@code PUBLISH} the result; no acknowledgement, no safety (a crash loses the message).</li>
+ *   <li><b>raw, pipelined</b>: the fastest a Java process drains the queue with no guarantees — one thread,
+ *       {@code RPOP key 256}, decode, add, and all the results' {@code SETEX}+{@code PUBLISH} in one pipeline.
+ *       A crash loses every message it holds.</li>
+ *   <li><b>raw, one at a time</b>: one thread, {@code BRPOP}, decode, add, {@code SETEX}+{@code PUBLISH}.</li>
  *   <li><b>Celeriac</b>: the distribution's bundles in Felix with the Redis broker (atomic take, atomic
- *       result+ack, prefetch 4 x concurrency) on the threads and prefork pools, concurrency 2.</li>
+ *       result + acknowledgement) on the threads and prefork pools, across {@code prefetch.multiplier} and
+ *       concurrency.</li>
  *   <li><b>Celery</b>: Debian's Python Celery worker on the same Redis, threads and prefork pools, concurrency 2,
- *       when {@code python3-celery} is installed.</li>
+ *       when {@code python3-celery} is installed (once: it is 10–50x slower).</li>
  * </ul>
+ * Every row but Celery's is measured in each of several rounds, the rows interleaved, and reported as the
+ * median with its range. The raw consumers read their own queue, so Celeriac's worker stays up between rows.
  * Skipped, saying so, when {@code redis-server} is not installed.
  */
 public final class BrokerBench {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String RAW_QUEUE = "raw";
+    private static final String PIPELINED = "raw Java consumer, pipelined (RPOP 256, SETEX + PUBLISH batched), no ack";
+    private static final String ONE_AT_A_TIME = "raw Java consumer, one at a time (BRPOP, SETEX + PUBLISH), no ack";
+
+    /** One Celeriac configuration: a pool, its concurrency and the broker's prefetch multiplier. */
+    private record Setup(String pool, int concurrency, int prefetch) {
+        String label() {
+            return "Celeriac, " + pool + " c" + concurrency + ", prefetch " + prefetch + " x c";
+        }
+    }
 
     private BrokerBench() {
     }
@@ -53,31 +72,68 @@ public final class BrokerBench {
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
         int n = quick ? 2_000 : 20_000;
+        int rounds = quick ? 1 : 5;
         Path binary = Path.of("/usr/bin/redis-server");
         if (!Files.isExecutable(binary)) {
             System.out.println("\nBrokerBench skipped: redis-server is not installed (Debian package redis-server)");
             return;
         }
+        List<Setup> setups = new ArrayList<>();
+        for (int prefetch : List.of(1, 4, 16, 64)) {
+            setups.add(new Setup("threads", 2, prefetch));
+        }
+        setups.add(new Setup("threads", 1, 16));
+        setups.add(new Setup("threads", 4, 16));
+        for (int prefetch : List.of(1, 4, 16, 64)) {
+            setups.add(new Setup("prefork", 2, prefetch));
+        }
+        // -Dbench.only=REGEX: only the Celeriac rows whose label matches (the raw rows are the baseline, always run).
+        String only = System.getProperty("bench.only");
+        if (only != null) {
+            setups.removeIf(s -> !java.util.regex.Pattern.compile(only).matcher(s.label()).find());
+        }
         Path dir = Files.createTempDirectory("celeriac-bench-redis-");
         int port = freePort();
         Process redis = startRedis(dir, port);
         String url = "redis://127.0.0.1:" + port + "/0";
+        Map<String, List<Double>> samples = new LinkedHashMap<>();
         try {
-            Map<String, Double> rates = new java.util.LinkedHashMap<>();
-            rates.put("raw Java consumer (BRPOP + SETEX, no ack), 1 thread", run(port, n, () -> rawConsumer(port, n)));
             Framework felix = startCeleriac(url);
-            Worker worker = awaitWorker(felix.getBundleContext());
-            for (String pool : List.of("threads", "prefork")) {
-                worker.use(pool, 2);
-                rates.put("Celeriac, " + pool + " pool, concurrency 2", run(port, n, null));
+            try {
+                Worker worker = awaitWorker(felix.getBundleContext());
+                int prefetchNow = 4;
+                String poolNow = "threads";
+                int concurrencyNow = 2;
+                for (int round = 1; round <= rounds; round++) {
+                    System.out.printf("round %d of %d%n", round, rounds);
+                    sample(samples, PIPELINED, run(port, n, RAW_QUEUE, () -> pipelinedRawConsumer(port)));
+                    sample(samples, ONE_AT_A_TIME, run(port, n, RAW_QUEUE, () -> rawConsumer(port)));
+                    for (Setup s : setups) {
+                        if (s.prefetch() != prefetchNow) {
+                            prefetch(felix.getBundleContext(), s.prefetch());
+                            prefetchNow = s.prefetch();
+                        }
+                        // A swap starts new pool workers (for prefork new JVMs, their JIT cold): warmed up longer.
+                        boolean swap = !s.pool().equals(poolNow) || s.concurrency() != concurrencyNow;
+                        if (swap) {
+                            worker.use(s.pool(), s.concurrency());
+                            poolNow = s.pool();
+                            concurrencyNow = s.concurrency();
+                        }
+                        sample(samples, s.label(), run(port, n, swap ? n / 2 : n / 10, "celery", null));
+                    }
+                }
+            } finally {
+                felix.stop();
+                felix.waitForStop(60_000);
             }
-            felix.stop();
-            felix.waitForStop(60_000);
-            if (pythonCelery()) {
+            if (only != null) {
+                System.out.println("(-Dbench.only: Python Celery's rows are skipped)");
+            } else if (pythonCelery()) {
                 for (String pool : List.of("threads", "prefork")) {
                     Process celery = startCelery(url, pool, dir);
                     try {
-                        rates.put("Python Celery 5.2, " + pool + " pool, concurrency 2", run(port, n, null));
+                        sample(samples, "Python Celery 5.2, " + pool + " c2, prefetch 4 x c", run(port, n, "celery", null));
                     } finally {
                         celery.destroy();
                         celery.waitFor(30, TimeUnit.SECONDS);
@@ -86,16 +142,92 @@ public final class BrokerBench {
             } else {
                 System.out.println("(Python Celery not installed: its rows are skipped)");
             }
-            double raw = rates.values().iterator().next();
-            System.out.printf("%nTasks through Redis (add, %d messages, results in Celery's Redis backend format)%n%n", n);
-            System.out.println("| consumer | tasks/s | vs raw |");
-            System.out.println("|---|---|---|");
-            rates.forEach((name, rate) -> System.out.printf("| %s | %.0f | %.2fx |%n", name, rate, rate / raw));
         } finally {
             redis.destroyForcibly();
             redis.waitFor(10, TimeUnit.SECONDS);
             deleteTree(dir);
         }
+        report(samples, setups, n, rounds, quick, only);
+    }
+
+    private static void sample(Map<String, List<Double>> samples, String row, double rate) {
+        samples.computeIfAbsent(row, k -> new ArrayList<>()).add(rate);
+    }
+
+    /** The table, the targets of issue 16 with PASS/MISS, and {@code broker-(quick|full).json} for {@code --compare}. */
+    private static void report(Map<String, List<Double>> samples, List<Setup> setups, int n, int rounds, boolean quick,
+                               String only)
+            throws IOException {
+        Map<String, Spread> rows = new LinkedHashMap<>();
+        samples.forEach((row, values) -> rows.put(row, Spread.of(values)));
+        double pipelined = rows.get(PIPELINED).median();
+        System.out.printf("%nTasks through Redis (add, %d messages, results in Celery's Redis backend format; median "
+                + "(range) of %d interleaved rounds)%n%n", n, rounds);
+        System.out.println("| consumer | tasks/s | vs raw pipelined |");
+        System.out.println("|---|---|---|");
+        List<Result> results = new ArrayList<>();
+        rows.forEach((row, spread) -> {
+            System.out.printf(Locale.ROOT, "| %s | %s | %.2fx |%n", row, spread.format(), spread.median() / pipelined);
+            if (!row.equals(PIPELINED)) {
+                results.add(new Result(row, "tasks/s", spread.median(), pipelined, "raw pipelined consumer", true, ""));
+            }
+        });
+        System.out.println();
+        Setup bestThreads = best(rows, setups, "threads");
+        if (bestThreads != null) {
+            double threads = rows.get(bestThreads.label()).median();
+            target("threads through Redis (" + bestThreads.label() + ")", threads, 50_000, "tasks/s", threads >= 50_000);
+            target("the same vs the raw pipelined consumer", threads / pipelined, 0.5, "x", threads / pipelined >= 0.5);
+            Setup bestPrefork = best(rows, setups, "prefork");
+            Spread threadsThere = bestPrefork == null ? null : rows.get(new Setup("threads", 2, bestPrefork.prefetch()).label());
+            if (threadsThere != null) {
+                double ratio = rows.get(bestPrefork.label()).median() / threadsThere.median();
+                target("prefork vs threads through Redis (" + bestPrefork.label() + ")", ratio, 0.8, "x", ratio >= 0.8);
+            }
+        }
+        if (only == null) {
+            writeJson(results, quick ? "broker-quick.json" : "broker-full.json", quick);
+        }
+    }
+
+    /** The fastest c2 setup of a pool by median, or {@code null} if none ran. */
+    private static Setup best(Map<String, Spread> rows, List<Setup> setups, String pool) {
+        return setups.stream().filter(s -> s.pool().equals(pool) && s.concurrency() == 2)
+                .max(java.util.Comparator.comparingDouble(s -> rows.get(s.label()).median())).orElse(null);
+    }
+
+    private static void target(String what, double value, double goal, String unit, boolean met) {
+        System.out.printf(Locale.ROOT, "%-4s %s: %s %s (target >= %s %s)%n", met ? "PASS" : "MISS", what,
+                unit.equals("x") ? String.format(Locale.ROOT, "%.2f", value) : Spread.compact(value), unit,
+                unit.equals("x") ? Double.toString(goal) : Spread.compact(goal), unit);
+    }
+
+    private static void writeJson(List<Result> results, String name, boolean quick) throws IOException {
+        Path dir = Path.of("benchmarks/results");
+        Files.createDirectories(dir);
+        String json = "{\"when\":\"" + java.time.Instant.now() + "\",\"jdk\":\"" + Runtime.version() + "\",\"cpus\":"
+                + Runtime.getRuntime().availableProcessors() + ",\"mode\":\"" + (quick ? "quick" : "full")
+                + "\",\"results\":[\n" + results.stream().map(Result::json).collect(Collectors.joining(",\n")) + "\n]}\n";
+        Files.writeString(dir.resolve(name), json);
+        System.out.println("\nwritten: " + dir.resolve(name));
+    }
+
+    /**
+     * Sets the broker's {@code prefetch.multiplier} through Config Admin, as a {@code .cfg} file in the deploy
+     * folder would; the broker restarts with it (asynchronously: the next run's warm-up waits for it). Reflection: Config
+     * Admin's API lives inside the framework.
+     */
+    private static void prefetch(BundleContext ctx, int multiplier) throws Exception {
+        // getAll…: the launching class path has its own copy of the cm package, which plain lookups filter out.
+        ServiceReference<?> ref = ctx.getAllServiceReferences("org.osgi.service.cm.ConfigurationAdmin", null)[0];
+        Object admin = ctx.getService(ref);
+        Object config = admin.getClass().getMethod("getConfiguration", String.class, String.class)
+                .invoke(admin, "org.celeriac.broker.redis", "?");
+        @SuppressWarnings("unchecked")
+        Dictionary<String, Object> props = (Dictionary<String, Object>) config.getClass().getMethod("getProperties").invoke(config);
+        props.put("prefetch.multiplier", multiplier);
+        config.getClass().getMethod("update", Dictionary.class).invoke(config, props);
+        ctx.ungetService(ref);
     }
 
     /** Removes a benchmark's temp folder (Redis's log, Celery's app and logs): a run leaves nothing behind. */
@@ -105,12 +237,19 @@ public final class BrokerBench {
         }
     }
 
-    /** Warms up with n/10 tasks, then pushes n and returns tasks/s until the n-th result is published. */
-    private static double run(int port, int n, Runnable consumer) throws Exception {
+    /**
+     * Warms up with n/10 tasks, then pushes n to {@code queue} and returns tasks/s until the n-th result is
+     * published; {@code consumer}, if given, runs on a thread of its own meanwhile.
+     */
+    private static double run(int port, int n, String queue, Runnable consumer) throws Exception {
+        return run(port, n, Math.max(200, n / 10), queue, consumer);
+    }
+
+    private static double run(int port, int n, int warmUp, String queue, Runnable consumer) throws Exception {
         Thread t = consumer == null ? null : Thread.ofPlatform().name("raw-consumer").start(consumer);
         try {
-            measure(port, Math.max(200, n / 10));
-            return n / (measure(port, n) / 1e9);
+            measure(port, warmUp, queue);
+            return n / (measure(port, n, queue) / 1e9);
         } finally {
             if (t != null) {
                 t.interrupt();
@@ -119,7 +258,7 @@ public final class BrokerBench {
         }
     }
 
-    static long measure(int port, int n) throws Exception {
+    static long measure(int port, int n, String queue) throws Exception {
         CountDownLatch subscribed = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(n);
         AtomicReference<JedisPubSub> sub = new AtomicReference<>();
@@ -143,12 +282,12 @@ public final class BrokerBench {
         subscribed.await();
         List<String> messages = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            messages.add(MessageEncoder.task(TaskRequest.of("add", i, i), "celery", 0));
+            messages.add(MessageEncoder.task(TaskRequest.of("add", i, i), queue, 0));
         }
         long start = System.nanoTime();
         try (Jedis j = new Jedis("127.0.0.1", port)) {
             Pipeline p = j.pipelined();
-            messages.forEach(m -> p.lpush("celery", m));
+            messages.forEach(m -> p.lpush(queue, m));
             p.sync();
         }
         if (!done.await(10, TimeUnit.MINUTES)) {
@@ -163,33 +302,67 @@ public final class BrokerBench {
         return took;
     }
 
-    private static void rawConsumer(int port, int n) {
+    private static void rawConsumer(int port) {
         try (Jedis j = new Jedis("127.0.0.1", port)) {
             while (!Thread.currentThread().isInterrupted()) {
-                List<String> popped = j.brpop(1, "celery");
+                List<String> popped = j.brpop(1, RAW_QUEUE);
                 if (popped == null || popped.isEmpty()) {
                     continue;
                 }
-                JsonNode envelope = JSON.readTree(popped.get(1));
-                String id = envelope.at("/headers/id").asText();
-                JsonNode body = JSON.readTree(Base64.getDecoder().decode(envelope.get("body").asText()));
-                long sum = 0;
-                for (JsonNode a : body.get(0)) {
-                    sum += a.asLong();
-                }
-                String meta = "{\"status\": \"SUCCESS\", \"result\": " + sum + ", \"traceback\": null, \"children\": [], "
-                        + "\"date_done\": \"" + java.time.Instant.now() + "\", \"task_id\": \"" + id + "\"}";
+                String[] result = rawResult(popped.get(1));
                 Pipeline p = j.pipelined();
-                p.setex("celery-task-meta-" + id, 86400, meta);
-                p.publish("celery-task-meta-" + id, meta);
+                p.setex(result[0], 86400, result[1]);
+                p.publish(result[0], result[1]);
                 p.sync();
             }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         } catch (RuntimeException closed) {
             if (!Thread.currentThread().isInterrupted()) {
                 throw closed;
             }
+        }
+    }
+
+    private static void pipelinedRawConsumer(int port) {
+        try (Jedis j = new Jedis("127.0.0.1", port)) {
+            while (!Thread.currentThread().isInterrupted()) {
+                List<String> popped = j.rpop(RAW_QUEUE, 256);
+                if (popped == null || popped.isEmpty()) {
+                    List<String> one = j.brpop(1, RAW_QUEUE);
+                    if (one == null || one.isEmpty()) {
+                        continue;
+                    }
+                    popped = List.of(one.get(1));
+                }
+                Pipeline p = j.pipelined();
+                for (String raw : popped) {
+                    String[] result = rawResult(raw);
+                    p.setex(result[0], 86400, result[1]);
+                    p.publish(result[0], result[1]);
+                }
+                p.sync();
+            }
+        } catch (RuntimeException closed) {
+            if (!Thread.currentThread().isInterrupted()) {
+                throw closed;
+            }
+        }
+    }
+
+    /** Runs the {@code add} of one raw envelope: its result key and Celery result meta. */
+    private static String[] rawResult(String raw) {
+        try {
+            JsonNode envelope = JSON.readTree(raw);
+            String id = envelope.at("/headers/id").asText();
+            JsonNode body = JSON.readTree(Base64.getDecoder().decode(envelope.get("body").asText()));
+            long sum = 0;
+            for (JsonNode a : body.get(0)) {
+                sum += a.asLong();
+            }
+            return new String[] {"celery-task-meta-" + id, "{\"status\": \"SUCCESS\", \"result\": " + sum
+                    + ", \"traceback\": null, \"children\": [], \"date_done\": \"" + java.time.Instant.now()
+                    + "\", \"task_id\": \"" + id + "\"}"};
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -23,7 +23,7 @@ import java.util.Map;
 public final class Compare {
     static final double TOLERANCE_PERCENT = 10;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> FILES = List.of("in-process-full.json", "prefork-full.json");
+    private static final List<String> FILES = List.of("in-process-full.json", "prefork-full.json", "broker-full.json");
 
     private Compare() {
     }

@@ -97,11 +97,11 @@ public final class DashboardBench {
             // The JIT needs some 50 000 tasks before the rate settles (6k/s in the first 20 000, 13–16k/s after
             // 60 000 here): warm up on that many, then take the median of three rounds.
             for (int i = 0; i < WARM_UP_ROUNDS; i++) {
-                BrokerBench.measure(redisPort, n);
+                BrokerBench.measure(redisPort, n, "celery");
             }
             double[] rounds = new double[3];
             for (int i = 0; i < rounds.length; i++) {
-                rounds[i] = n / (BrokerBench.measure(redisPort, n) / 1e9);
+                rounds[i] = n / (BrokerBench.measure(redisPort, n, "celery") / 1e9);
             }
             return median(rounds);
         } finally {

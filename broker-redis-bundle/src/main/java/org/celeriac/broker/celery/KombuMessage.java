@@ -29,7 +29,8 @@ public record KombuMessage(String raw, ObjectNode envelope) {
         try {
             tree = Json.MAPPER.readTree(raw);
         } catch (JsonProcessingException e) {
-            throw new MessageFormatException("the message is not a kombu JSON envelope: " + e.getOriginalMessage());
+            throw new MessageFormatException("the message is not a kombu JSON envelope (" + e.getOriginalMessage() + "): "
+                    + Json.abbreviate(raw));
         }
         if (!(tree instanceof ObjectNode o) || !o.path("properties").isObject()) {
             throw new MessageFormatException("the message is not a kombu envelope (a JSON object with properties): "

@@ -10,11 +10,13 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Settles deliveries in Redis on one thread, in batches: "store the result and acknowledge" or "put it back",
- * each one atomic script, many per round trip (with a separate result backend, results go there first). Tasks complete on pool threads; none of them waits for Redis.
+ * Settles deliveries in Redis on one thread, in batches: one atomic script stores the results of all the
+ * batch's finished tasks and acknowledges them, "put it back" is one script per message, all in one round trip
+ * (with a separate result backend, results go there first). Tasks complete on pool threads; none of them waits for Redis.
  * While Redis is unreachable it retries with back-off: both scripts are idempotent, so a batch cut off
  * half-way is simply sent again.
  */
@@ -61,6 +63,7 @@ final class Acknowledger implements Runnable {
     /** Acknowledges {@code d}, storing {@code results} (Celery result metas) and pushing {@code messages}. */
     void ack(Delivery d, List<Write> results, List<Write> messages) {
         if (d.settle()) {
+            inFlight.settling(d);
             queue.add(new Settlement(d, false, results, messages));
         }
     }
@@ -70,6 +73,7 @@ final class Acknowledger implements Runnable {
         if (!d.settle()) {
             return false;
         }
+        inFlight.settling(d);
         queue.add(new Settlement(d, true, List.of(), List.of()));
         return true;
     }
@@ -109,18 +113,37 @@ final class Acknowledger implements Runnable {
                     // the result stored again (at least once), never an acknowledged task without one.
                     backend.store(batch.stream().flatMap(s -> s.results().stream()).toList());
                 }
+                List<Settlement> acks = batch.stream().filter(s -> !s.requeue()).toList();
                 Pipeline p = jedis.pipelined();
-                List<Response<Object>> replies = new ArrayList<>(batch.size());
+                Response<Object> acked = acks.isEmpty() ? null : ackScript(p, acks);
+                List<Response<Object>> requeued = new ArrayList<>();
                 for (Settlement s : batch) {
-                    replies.add(s.requeue()
-                            ? p.eval(Scripts.REQUEUE, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX, s.delivery().queueKey),
-                                    List.of(s.delivery().tag, s.delivery().message.raw()))
-                            : ackScript(p, s));
+                    if (s.requeue()) {
+                        requeued.add(Scripts.REQUEUE.queue(p, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX,
+                                s.delivery().queueKey), List.of(s.delivery().tag, s.delivery().message.raw())));
+                    }
                 }
                 p.sync();
                 counters.connected = true;
-                for (int i = 0; i < batch.size(); i++) {
-                    settled(batch.get(i), Long.valueOf(1).equals(replies.get(i).get()));
+                List<?> ours;
+                try {
+                    ours = acked == null ? List.of() : (List<?>) acked.get();
+                    for (Response<Object> r : requeued) {
+                        r.get();
+                    }
+                } catch (JedisDataException e) {
+                    if (!LuaScript.isNoScript(e)) {
+                        throw e;
+                    }
+                    // Redis restarted and forgot the scripts: nothing of this batch ran. Load them, send it again.
+                    Scripts.ACK.load(jedis);
+                    Scripts.REQUEUE.load(jedis);
+                    continue;
+                }
+                int a = 0;
+                int r = 0;
+                for (Settlement s : batch) {
+                    settled(s, Long.valueOf(1).equals(s.requeue() ? requeued.get(r++).get() : ours.get(a++)));
                 }
                 return;
             } catch (JedisException e) {
@@ -137,20 +160,25 @@ final class Acknowledger implements Runnable {
         }
     }
 
-    private Response<Object> ackScript(Pipeline p, Settlement s) {
-        List<Write> results = backend == null ? s.results() : List.of(); // stored already
+    /** One {@link Scripts#ACK} for all of {@code acks}: their tags, results and follow-up messages, in order. */
+    private Response<Object> ackScript(Pipeline p, List<Settlement> acks) {
         List<String> keys = new ArrayList<>(List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX));
-        List<String> args = new ArrayList<>(List.of(s.delivery().tag, Long.toString(resultExpiresSeconds),
-                Integer.toString(results.size())));
-        for (Write w : results) {
-            keys.add(w.key());
-            args.add(w.value());
+        List<String> args = new ArrayList<>(List.of(Long.toString(resultExpiresSeconds), Integer.toString(acks.size())));
+        for (Settlement s : acks) {
+            List<Write> results = backend == null ? s.results() : List.of(); // stored already
+            args.add(s.delivery().tag);
+            args.add(Integer.toString(results.size()));
+            args.add(Integer.toString(s.messages().size()));
+            for (Write w : results) {
+                keys.add(w.key());
+                args.add(w.value());
+            }
+            for (Write w : s.messages()) {
+                keys.add(w.key());
+                args.add(w.value());
+            }
         }
-        for (Write w : s.messages()) {
-            keys.add(w.key());
-            args.add(w.value());
-        }
-        return p.eval(Scripts.ACK, keys, args);
+        return Scripts.ACK.queue(p, keys, args);
     }
 
     private void settled(Settlement s, boolean ours) {

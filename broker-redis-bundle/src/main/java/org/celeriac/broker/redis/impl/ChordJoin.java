@@ -22,7 +22,7 @@ final class ChordJoin {
     @SuppressWarnings("unchecked")
     Optional<List<String>> add(DecodedTask.Run run, String part) {
         try (Jedis jedis = results.getResource()) {
-            Object parts = jedis.eval(Scripts.CHORD_PART, Chords.keys(run.group()),
+            Object parts = Scripts.CHORD_PART.run(jedis, Chords.keys(run.group()),
                     List.of(part, Chords.score(run), Long.toString(expiresSeconds)));
             return parts instanceof List<?> l ? Optional.of((List<String>) l) : Optional.empty();
         }

@@ -79,21 +79,15 @@ final class Dispatcher {
     /** Runs the task of the message {@code raw} taken from {@code key} (tracked as {@code tag}), or settles it at once. */
     void dispatch(String key, String tag, String raw) {
         counters.received.increment();
-        if (tag == null) {
-            counters.rejected.increment();
-            LOG.log(Level.ERROR, "dropped a message from '" + key + "' that is not a kombu envelope with a delivery tag, "
-                    + "so it has no task id to report to: " + Json.abbreviate(raw));
-            return;
-        }
         KombuMessage message;
         try {
             message = KombuMessage.parse(raw);
         } catch (MessageFormatException e) {
-            // cjson read it (it has a tag) but it is no envelope: nothing to report to, so drop it, loudly.
+            // Not a kombu envelope: no task id to report to, so drop it, loudly.
             Delivery d = new Delivery(tag, key, null, false);
             inFlight.add(d);
             counters.rejected.increment();
-            LOG.log(Level.ERROR, "dropped message " + tag + " from '" + key + "': " + e.getMessage());
+            LOG.log(Level.ERROR, "dropped a message from '" + key + "': " + e.getMessage());
             acknowledger.ack(d);
             return;
         }

@@ -63,7 +63,7 @@ final class Keeper {
         if (tags.isEmpty()) {
             return;
         }
-        double now = System.currentTimeMillis() / 1000.0;
+        long now = RedisKeys.indexScoreNow();
         try (Jedis jedis = pool.getResource()) {
             Pipeline p = jedis.pipelined();
             for (String tag : tags) {
@@ -126,7 +126,7 @@ final class Keeper {
         for (String queue : lookup(jedis, parsed.exchange(), parsed.routingKey())) {
             keys.add(RedisKeys.priorityKey(queue, message.priority()));
         }
-        Object done = jedis.eval(Scripts.RESTORE, keys, List.of(tag, entry, Double.toString(cutoff), message.asRedelivered()));
+        Object done = Scripts.RESTORE.run(jedis, keys, List.of(tag, entry, Double.toString(cutoff), message.asRedelivered()));
         return Long.valueOf(1).equals(done);
     }
 
@@ -137,7 +137,7 @@ final class Keeper {
         String meta = abandonment.storeResults() && taskId != null
                 ? ResultMeta.failure(taskId, CeleryError.workerLostRepeatedly(name, message.restores()), Instant.now()) : "";
         boolean inBroker = abandonment.backend() == null;
-        Object done = jedis.eval(Scripts.ABANDON, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX, ResultMeta.KEY_PREFIX + taskId),
+        Object done = Scripts.ABANDON.run(jedis, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX, ResultMeta.KEY_PREFIX + taskId),
                 List.of(tag, entry, Double.toString(cutoff), inBroker ? meta : "", Long.toString(abandonment.resultExpiresSeconds())));
         if (!Long.valueOf(1).equals(done)) {
             return false;

@@ -72,6 +72,7 @@ public final class RedisBroker implements Broker {
     private final StartedStates startedStates;
     private final ScheduledExecutorService housekeeping;
     private final Thread consumerThread;
+    private final Thread dispatchThread;
     private final Thread acknowledgerThread;
     private final Thread pidboxThread;
     private final Thread eventsThread;
@@ -122,11 +123,13 @@ public final class RedisBroker implements Broker {
         housekeeping.scheduleWithFixedDelay(keeper::restore, 0, restoreMs, TimeUnit.MILLISECONDS);
         this.acknowledgerThread = daemon(acknowledger, "celeriac-redis-ack");
         this.consumerThread = daemon(consumer, "celeriac-redis-consumer");
+        this.dispatchThread = daemon(consumer::dispatchLoop, "celeriac-redis-dispatch");
         this.pidboxThread = daemon(pidbox, "celeriac-redis-pidbox");
         this.eventsThread = daemon(events, "celeriac-redis-events");
         declareBindings(queues);
         acknowledgerThread.start();
         consumerThread.start();
+        dispatchThread.start();
         pidboxThread.start();
         eventsThread.start();
         LOG.log(Level.INFO, "consuming " + settings.queues() + " from " + url() + " as " + settings.nodeName() + " (prefetch "
@@ -160,6 +163,7 @@ public final class RedisBroker implements Broker {
         consumer.stop();
         pidbox.stop();
         consumerThread.join(5_000);
+        dispatchThread.join(5_000);
         for (Delivery d : inFlight.snapshot()) {
             TaskHandle h = d.handle();
             if (h != null && h.state() == TaskState.PENDING) {

@@ -41,80 +41,82 @@ final class Scripts {
             """;
 
     /**
-     * Pops up to ARGV[1] messages from KEYS[3..] (in order) and records each as unacknowledged at time ARGV[2].
-     * KEYS[1] = unacked, KEYS[2] = unacked_index. Returns a flat list: key, tag (false if untracked), envelope, …
-     * An envelope that is not JSON or has no delivery tag cannot be tracked or restored: it is returned
-     * untracked so the consumer reports and drops it instead of leaving it to block the queue.
-     * The entry is built by concatenation, not re-encoded: cjson would round large numbers and turn [] into {}.
-     * A delivery tag that is already unacknowledged is tracked as {@code tag#k} (the first k free), so two
-     * messages never share one entry.
+     * Pops up to ARGV[1] messages from KEYS[3..] (in order) and records each as unacknowledged at time ARGV[2]
+     * under tag ARGV[3] .. k (k = 0, 1, …; the caller makes ARGV[3] unique per call). KEYS[1] = unacked,
+     * KEYS[2] = unacked_index; ARGV[4 + i] is the JSON-quoted queue name of KEYS[2 + i], the routing key a restore
+     * uses. Returns a flat list: key, tag, envelope, …
+     *
+     * <p>Nothing is decoded here: the envelope is the caller's to read (a bad one is then acknowledged and dropped
+     * at once). Decoding each message with cjson and recording it with its own ZADD and HSET was most of Redis's
+     * time per task; the records now go in one ZADD and one HSET per call. The entry is kombu's
+     * {@code [envelope, exchange, routing_key]} with the default exchange and the queue the message was taken
+     * from, so any worker — kombu's too — restores it to that queue (at its priority), not to every queue its
+     * original exchange and routing key would reach. The tags are the worker's own, not the envelopes' delivery
+     * tags: two messages a producer sent with one tag still get an entry each.
      */
-    static final String POP = """
-            local out = {}
+    static final LuaScript POP = LuaScript.of("""
             local max = tonumber(ARGV[1])
+            local out, index, entries = {}, {}, {}
             local n = 0
             for i = 3, #KEYS do
               while n < max do
                 local raw = redis.call('RPOP', KEYS[i])
                 if not raw then break end
+                local tag = ARGV[3] .. n
                 n = n + 1
-                local ok, msg = pcall(cjson.decode, raw)
-                local tag = false
-                if ok and type(msg) == 'table' and type(msg.properties) == 'table'
-                    and type(msg.properties.delivery_tag) == 'string' then
-                  tag = msg.properties.delivery_tag
-                  if redis.call('HEXISTS', KEYS[1], tag) == 1 then
-                    -- A tag already in flight (a producer that reuses one): kombu's bookkeeping is keyed by
-                    -- tag, so a second entry would overwrite the first and one message could vanish. This
-                    -- one is tracked under a fresh tag; its envelope is kept as it came.
-                    local base, k = tag, 1
-                    repeat tag = base .. '#' .. k; k = k + 1 until redis.call('HEXISTS', KEYS[1], tag) == 0
-                  end
-                  local info = msg.properties.delivery_info
-                  local ex, rk = '', KEYS[i]
-                  if type(info) == 'table' then
-                    if type(info.exchange) == 'string' then ex = info.exchange end
-                    if type(info.routing_key) == 'string' then rk = info.routing_key end
-                  end
-                  redis.call('ZADD', KEYS[2], ARGV[2], tag)
-                  redis.call('HSET', KEYS[1], tag, '[' .. raw .. ',' .. cjson.encode(ex) .. ',' .. cjson.encode(rk) .. ']')
-                end
+                index[#index + 1] = ARGV[2]
+                index[#index + 1] = tag
+                entries[#entries + 1] = tag
+                entries[#entries + 1] = '[' .. raw .. ',"",' .. ARGV[2 + i] .. ']'
                 out[#out + 1] = KEYS[i]
                 out[#out + 1] = tag
                 out[#out + 1] = raw
               end
               if n >= max then break end
             end
+            if n > 0 then
+              redis.call('ZADD', KEYS[2], unpack(index))
+              redis.call('HSET', KEYS[1], unpack(entries))
+            end
             return out
-            """;
+            """);
 
     /**
-     * Acknowledges tag ARGV[1] and, in the same step, stores ARGV[3] results and pushes the messages the task
-     * leads to (chain, callbacks, errbacks) — so a worker killed at any instant did all of it or none of it.
-     * KEYS[1] = unacked, KEYS[2] = unacked_index, KEYS[3 .. 2+S] = result keys, the rest = queue keys.
-     * ARGV[2] = result lifetime in seconds (0 = forever), ARGV[3] = S, ARGV[4 .. 3+S] = results (each also
-     * published on its key, as Celery's Redis backend does), the rest = envelopes for the queue keys.
-     * Returns 0 and writes nothing when the message is no longer ours (another worker restored it after a
-     * visibility timeout): the copy that runs there reports, once.
+     * Acknowledges ARGV[2] deliveries in one step and, with each, stores its results and pushes the messages its
+     * task leads to (chain, callbacks, errbacks) — so a worker killed at any instant did all of it or none of it.
+     * KEYS[1] = unacked, KEYS[2] = unacked_index, then each delivery's result keys and queue keys in turn.
+     * ARGV[1] = result lifetime in seconds (0 = forever); then for each delivery: its tag, S, M, S results (each
+     * also published on its key, as Celery's Redis backend does) and M envelopes, matching its S + M keys.
+     * Returns one number per delivery: 1, or 0 with nothing written when the message is no longer ours (another
+     * worker restored it after a visibility timeout: the copy that runs there reports, once). One script for a
+     * batch instead of one per task: Redis's cost per script call was as large as the writes themselves.
      */
-    static final String ACK = STORE + """
-            redis.call('ZREM', KEYS[2], ARGV[1])
-            if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-            local stores = tonumber(ARGV[3])
-            for i = 1, stores do
-              store(KEYS[2 + i], ARGV[3 + i], ARGV[2])
+    static final LuaScript ACK = LuaScript.of(STORE + """
+            local out, tags = {}, {}
+            local a, k = 3, 3
+            for i = 1, tonumber(ARGV[2]) do
+              local tag, s, m = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+              a = a + 3
+              tags[i] = tag
+              if redis.call('HDEL', KEYS[1], tag) == 1 then
+                out[i] = 1
+                for j = 0, s - 1 do store(KEYS[k + j], ARGV[a + j], ARGV[1]) end
+                for j = s, s + m - 1 do redis.call('LPUSH', KEYS[k + j], ARGV[a + j]) end
+              else
+                out[i] = 0
+              end
+              k = k + s + m
+              a = a + s + m
             end
-            for i = 3 + stores, #KEYS do
-              redis.call('LPUSH', KEYS[i], ARGV[i + 1])
-            end
-            return 1
-            """;
+            redis.call('ZREM', KEYS[2], unpack(tags))
+            return out
+            """);
 
     /**
      * Puts the message of tag ARGV[1] back at the head of queue KEYS[3] (the next to be popped) as envelope
      * ARGV[2], if it is still ours. KEYS[1] = unacked, KEYS[2] = unacked_index. Returns 1 if requeued.
      */
-    static final String REQUEUE = """
+    static final LuaScript REQUEUE = LuaScript.of("""
             if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
               redis.call('ZREM', KEYS[2], ARGV[1])
               return 0
@@ -122,32 +124,32 @@ final class Scripts {
             redis.call('ZREM', KEYS[2], ARGV[1])
             redis.call('RPUSH', KEYS[3], ARGV[2])
             return 1
-            """;
+            """);
 
     /**
      * Gives up on an abandoned message that was restored too often (a poison message that kills every worker):
      * claims it (see CLAIM_STALE) and stores ARGV[4] as its result under KEYS[3] for ARGV[5] seconds
      * (0 = forever). An empty ARGV[4] stores nothing. Returns 1 if it gave up on it.
      */
-    static final String ABANDON = STORE + CLAIM_STALE + """
+    static final LuaScript ABANDON = LuaScript.of(STORE + CLAIM_STALE + """
             if ARGV[4] ~= '' then store(KEYS[3], ARGV[4], ARGV[5]) end
             return 1
-            """;
+            """);
 
     /**
      * Restores an abandoned message: claims it (see CLAIM_STALE) and pushes envelope ARGV[4] to each of
      * KEYS[3..]. Returns 1 if restored.
      */
-    static final String RESTORE = CLAIM_STALE + """
+    static final LuaScript RESTORE = LuaScript.of(CLAIM_STALE + """
             for i = 3, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[4]) end
             return 1
-            """;
+            """);
 
     /**
      * Celery's {@code task_track_started}: stores STARTED meta ARGV[1] under KEYS[1] for ARGV[2] seconds, only
      * over nothing or an earlier RETRY, so a start reported after the outcome never hides it. Returns 1 if written.
      */
-    static final String MARK_STARTED = STORE + """
+    static final LuaScript MARK_STARTED = LuaScript.of(STORE + """
             local v = redis.call('GET', KEYS[1])
             if v then
               local ok, meta = pcall(cjson.decode, v)
@@ -155,7 +157,7 @@ final class Scripts {
             end
             store(KEYS[1], ARGV[1], ARGV[2])
             return 1
-            """;
+            """);
 
     /**
      * Celery's {@code on_chord_part_return} for the Redis backend, in one step: adds entry ARGV[1] with score
@@ -164,7 +166,7 @@ final class Scripts {
      * entries in order (this caller sends the body); else returns false. Celery runs the same steps as a
      * pipeline and a second round trip; here two header tasks finishing together cannot both send the body.
      */
-    static final String CHORD_PART = """
+    static final LuaScript CHORD_PART = LuaScript.of("""
             redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
             local ready = redis.call('ZCOUNT', KEYS[1], '-inf', '+inf')
             local diff = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -178,5 +180,5 @@ final class Scripts {
               return parts
             end
             return false
-            """;
+            """);
 }

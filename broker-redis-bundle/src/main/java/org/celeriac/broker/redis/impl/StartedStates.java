@@ -47,7 +47,7 @@ final class StartedStates {
     private void mark(String taskId, String worker) {
         String meta = ResultMeta.started(taskId, Map.of("hostname", nodeName, "pid", String.valueOf(worker)), Instant.now());
         try (Jedis jedis = results.getResource()) {
-            jedis.eval(Scripts.MARK_STARTED, List.of(ResultMeta.KEY_PREFIX + taskId), List.of(meta, Long.toString(resultExpiresSeconds)));
+            Scripts.MARK_STARTED.run(jedis, List.of(ResultMeta.KEY_PREFIX + taskId), List.of(meta, Long.toString(resultExpiresSeconds)));
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, "cannot mark task " + taskId + " STARTED: " + e);
         }

@@ -3,8 +3,10 @@ package org.celeriac.benchmarks;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Timing and memory helpers of the harness: best-of-N wall time, peak heap across all heap pools. */
+/** Timing and memory helpers of the harness: best-of-N or paired wall times, peak heap across all heap pools. */
 final class Measure {
     private Measure() {
     }
@@ -31,6 +33,38 @@ final class Measure {
             System.out.print("");
         }
         return best;
+    }
+
+    /** Times of a baseline and of Celeriac, measured alternately in the same rounds (nanos). */
+    record Paired(Spread baseline, Spread celeriac) {
+    }
+
+    /**
+     * Runs {@code warmups} untimed rounds, then {@code rounds} timed ones, each timing {@code baseline} then
+     * {@code celeriac} once. Alternating puts both under the same machine weather (on these shared machines a
+     * figure swings by up to 2x between minutes, so best-of-N of one side, then of the other, compared two
+     * different machines).
+     */
+    static Paired paired(int warmups, int rounds, Run baseline, Run celeriac) throws Exception {
+        long sink = 0;
+        for (int i = 0; i < warmups; i++) {
+            sink += baseline.run() + celeriac.run();
+        }
+        List<Double> b = new ArrayList<>();
+        List<Double> c = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            long t0 = System.nanoTime();
+            sink += baseline.run();
+            long t1 = System.nanoTime();
+            sink += celeriac.run();
+            long t2 = System.nanoTime();
+            b.add((double) (t1 - t0));
+            c.add((double) (t2 - t1));
+        }
+        if (sink == 42) {
+            System.out.print("");
+        }
+        return new Paired(Spread.of(b), Spread.of(c));
     }
 
     /** Forgets the peak usage of every heap pool, after a GC, so the next {@link #peakHeapBytes()} is fresh. */

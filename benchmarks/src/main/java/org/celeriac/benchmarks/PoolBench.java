@@ -73,21 +73,30 @@ public final class PoolBench {
 
     private void dispatch() throws Exception {
         int n = quick ? 200_000 : 2_000_000;
-        int reps = quick ? 3 : 5;
+        int rounds = quick ? 3 : 7;
         List<TaskRequest> requests = requests("noop", n);
 
         ThreadPoolExecutor raw = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
-        long rawTpe = Measure.bestNanos(2, reps, () -> rawRun(n, r -> CompletableFuture.supplyAsync(() -> null, raw)));
-        raw.shutdown();
-        long threads = timePool(new ThreadsPool(env), PoolConfig.ofConcurrency(2), requests, reps);
-        results.add(new Result("dispatch: threads(2) vs TPE(2)+CF", "tasks/s", rate(n, threads), rate(n, rawTpe),
-                "ThreadPoolExecutor(2)", true, "≥ 0.5x raw"));
-
+        ThreadsPool threads = new ThreadsPool(env);
+        threads.start(PoolConfig.ofConcurrency(2));
+        try {
+            results.add(Result.ofRates("dispatch: threads(2) vs TPE(2)+CF", n, Measure.paired(2, rounds,
+                    () -> rawRun(n, r -> CompletableFuture.supplyAsync(() -> null, raw)), () -> runAll(threads, requests)),
+                    "ThreadPoolExecutor(2)", "≥ 0.7x raw"));
+        } finally {
+            threads.terminate();
+            raw.shutdown();
+        }
         try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
-            long rawVt = Measure.bestNanos(2, reps, () -> rawRun(n, r -> CompletableFuture.supplyAsync(() -> null, vt)));
-            long green = timePool(new GreenPool(env), PoolConfig.DEFAULTS, requests, reps);
-            results.add(new Result("dispatch: green(1000) vs VT-per-task+CF", "tasks/s", rate(n, green), rate(n, rawVt),
-                    "newVirtualThreadPerTaskExecutor", true, "≥ 0.5x raw"));
+            GreenPool green = new GreenPool(env);
+            green.start(PoolConfig.DEFAULTS);
+            try {
+                results.add(Result.ofRates("dispatch: green(1000) vs VT-per-task+CF", n, Measure.paired(2, rounds,
+                        () -> rawRun(n, r -> CompletableFuture.supplyAsync(() -> null, vt)), () -> runAll(green, requests)),
+                        "newVirtualThreadPerTaskExecutor", "≥ 0.5x raw"));
+            } finally {
+                green.terminate();
+            }
         }
     }
 
@@ -164,22 +173,16 @@ public final class PoolBench {
         return fs.length;
     }
 
-    private static long timePool(BasePool pool, PoolConfig config, List<TaskRequest> requests, int reps) throws Exception {
-        pool.start(config);
-        try {
-            return Measure.bestNanos(2, reps, () -> {
-                TaskHandle[] hs = new TaskHandle[requests.size()];
-                for (int i = 0; i < hs.length; i++) {
-                    hs[i] = pool.applyAsync(requests.get(i));
-                }
-                for (TaskHandle h : hs) {
-                    h.await(Duration.ofMinutes(1));
-                }
-                return hs.length;
-            });
-        } finally {
-            pool.terminate();
+    /** Submits every request to {@code pool}, then waits for all. */
+    private static long runAll(BasePool pool, List<TaskRequest> requests) throws Exception {
+        TaskHandle[] hs = new TaskHandle[requests.size()];
+        for (int i = 0; i < hs.length; i++) {
+            hs[i] = pool.applyAsync(requests.get(i));
         }
+        for (TaskHandle h : hs) {
+            h.await(Duration.ofMinutes(1));
+        }
+        return hs.length;
     }
 
     private static List<TaskRequest> requests(String task, int n) {
@@ -188,10 +191,6 @@ public final class PoolBench {
             rs.add(TaskRequest.of(task));
         }
         return rs;
-    }
-
-    private static double rate(int n, long nanos) {
-        return n * 1e9 / nanos;
     }
 
     // ---- solo --------------------------------------------------------------------------------------------

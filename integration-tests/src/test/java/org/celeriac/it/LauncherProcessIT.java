@@ -278,6 +278,36 @@ class LauncherProcessIT {
     }
 
     /**
+     * A worker killed with SIGKILL (no shutdown hook runs) while its prefork children are busy and idle leaves
+     * no child behind: each notices its worker is gone and exits within seconds, mid-task too.
+     */
+    @Test
+    void aWorkerKilledWithSigkillMidTaskLeavesNoChildBehind() throws Exception {
+        Process p = new ProcessBuilder(command("--no-shell", "--deploy-dir", deploy.toString(), "--concurrency", "2",
+                "-c", "celeriac:send sleep [60]")).redirectErrorStream(true).start();
+        StringBuilder all = new StringBuilder();
+        BlockingQueue<String> out = lines(p.getInputStream(), all);
+        List<ProcessHandle> children;
+        try {
+            for (String line; !(line = out.poll(90, TimeUnit.SECONDS)).endsWith(" ready."); ) {
+                // until the banner's last line: the children are up
+            }
+            String id = out.poll(60, TimeUnit.SECONDS); // celeriac:send prints the task's id
+            assertTrue(id != null && id.matches("[0-9a-f-]{36}"), "the sleep was sent: " + id + "\n" + all);
+            Thread.sleep(1_000); // a child has it by now (the pool hands a task over in microseconds)
+            children = p.toHandle().children().toList();
+            assertTrue(children.size() >= 2, "the children and the spare: " + children);
+        } finally {
+            p.toHandle().destroyForcibly(); // SIGKILL
+        }
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        for (ProcessHandle child : children) {
+            FelixContainer.await("child " + child.pid() + " is gone after its worker's SIGKILL", java.time.Duration.ofSeconds(10),
+                    () -> !child.isAlive());
+        }
+    }
+
+    /**
      * Started headless with no broker, the worker starts its default pool at once and prints Celery's banner
      * when the pool is up: the prefork children it names are running, children of the worker, before the
      * "ready" line. {@code --quiet} leaves the banner out.

@@ -22,7 +22,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * the task finished.
  *
  * <p>Two threads, because one spent most of its time waiting on Redis for the next batch and the rest decoding
- * the last one: now the next batch is on its way while the last is decoded (about 1.5x the tasks per second
+ * the last one: now the next batch is on its way while the last is decoded (about 1.2x the tasks per second
  * through Redis). A taken batch is {@linkplain InFlight#reserve reserved} against the prefetch limit until each
  * of its messages is dispatched, so the hand-off takes nothing beyond the limit; at most one batch waits in it.
  *

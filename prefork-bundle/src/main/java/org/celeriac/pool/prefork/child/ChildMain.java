@@ -13,9 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import org.celeriac.pool.spi.SoftTimeLimit;
 import org.celeriac.pool.api.Task;
@@ -27,9 +25,15 @@ import org.celeriac.pool.prefork.protocol.ProtocolException;
 
 /**
  * A prefork child: connects to the worker's private socket, proves its secret, loads the task bundles,
- * says {@code WORKER_UP}, then runs the tasks it is sent one after another on its task thread, answering
- * each with a RESULT frame. It exits when told to (SHUTDOWN, after its queued tasks), and at once when
- * the worker's socket closes, so that a dead worker never leaves orphans behind.
+ * says {@code WORKER_UP}, then runs the tasks it is sent one after another, answering each with a RESULT
+ * frame. It exits when told to (SHUTDOWN, after its queued tasks), and when its worker is gone — its socket
+ * closes, or, while a task runs, a watchdog finds the worker process dead (within {@value #WATCH_MILLIS} ms) —
+ * so that a dead worker never leaves orphans behind.
+ *
+ * <p>One thread reads a frame and runs its task. A reader thread handing each task to a task thread cost a
+ * thread wake-up per task on the round trip, and under fair scheduling (one task per child at a time) a
+ * child idles for the whole round trip; the reader was there only to notice a dead worker mid-task, which
+ * the watchdog does with a check every {@value #WATCH_MILLIS} ms.
  *
  * <p>Usage: {@code ChildMain <socket> <index> <task-bundle.jar>...} with the secret in the environment
  * variable {@value #SECRET_ENV}; or {@code ChildMain --train <task-bundle.jar>...}, which loads and
@@ -41,7 +45,7 @@ public final class ChildMain {
     public static final String REPORT_RSS_ENV = "CELERIAC_REPORT_RSS";
     /** A JSON file (in the hub's private directory) with the worker's configurations for the child's bundles. */
     public static final String CONFIG_ENV = "CELERIAC_CHILD_CONFIG";
-    private static final Frame STOP = new Frame(Frame.SHUTDOWN, 0, new byte[0]);
+    static final long WATCH_MILLIS = 200;
 
     private final SocketChannel channel;
     private final FrameCodec codec;
@@ -49,7 +53,6 @@ public final class ChildMain {
     private final Path storage;
     private final String pid = Long.toString(ProcessHandle.current().pid());
     private final boolean reportRssEveryTask = "1".equals(System.getenv(REPORT_RSS_ENV));
-    private final BlockingQueue<Frame> work = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "soft-limit-timer");
         t.setDaemon(true);
@@ -116,9 +119,24 @@ public final class ChildMain {
             return;
         }
         ChildMain child = new ChildMain(channel, codec, tasks, storage);
-        Thread runner = new Thread(child::runTasks, "celeriac-child-task");
-        runner.start();
-        child.readFrames();
+        watchWorker();
+        Thread.currentThread().setName("celeriac-child-task");
+        child.serve();
+    }
+
+    /** Halts this child once the process that started it (the worker) is gone, whatever the child is doing. */
+    private static void watchWorker() {
+        ProcessHandle worker = ProcessHandle.current().parent().orElse(null);
+        Thread.ofPlatform().daemon().name("celeriac-child-watchdog").start(() -> {
+            try {
+                while (worker != null && worker.isAlive()) {
+                    Thread.sleep(WATCH_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            Runtime.getRuntime().halt(0); // the worker is gone: never outlive it
+        });
     }
 
     /** The file a child's shutdown hook creates beside the hub's socket when it exits through System.exit. */
@@ -149,57 +167,58 @@ public final class ChildMain {
         return jars;
     }
 
-    /** Reads frames until the worker goes away; TASK and SHUTDOWN go to the task thread in order. */
-    private void readFrames() {
+    /** Reads frames and runs each task as it comes, until told to stop or the worker goes away. */
+    private void serve() {
         ByteBuffer in = ByteBuffer.allocate(64 * 1024);
         try {
-            while (channel.read(in) >= 0) {
-                in.flip();
-                codec.feed(in);
-                in.clear();
-                for (Frame f; (f = codec.next()) != null; ) {
-                    work.add(f.type() == Frame.SHUTDOWN ? STOP : f);
+            for (;;) {
+                Frame f;
+                while ((f = codec.next()) == null) {
+                    in.clear();
+                    if (channel.read(in) < 0) {
+                        Runtime.getRuntime().halt(0); // the worker is gone: never outlive it
+                    }
+                    in.flip();
+                    codec.feed(in);
                 }
+                if (f.type() == Frame.SHUTDOWN) {
+                    leaving = true;
+                    tasks.stop(storage); // components deactivate, as in the worker when a bundle stops
+                    channel.close();
+                    Runtime.getRuntime().halt(0);
+                }
+                answer(f);
             }
         } catch (IOException | ProtocolException e) {
             if (!leaving) {
                 System.err.println("celeriac child " + pid + ": lost the worker's connection: " + e);
             }
         }
-        Runtime.getRuntime().halt(0); // the worker is gone: never outlive it
+        Runtime.getRuntime().halt(0);
     }
 
-    private void runTasks() {
+    /** Runs the task of frame {@code f} and writes its RESULT. */
+    private void answer(Frame f) throws IOException {
+        Map<String, Object> result = run(f);
+        // A task may leave its thread interrupted (say, restoring the flag after catching InterruptedException):
+        // the next write or read on this interruptible channel would close it and end the child.
+        Thread.interrupted();
+        done++;
+        if (reportRssEveryTask || done == 1 || done % 64 == 0) {
+            result.put("rss", rss());
+        }
+        String json;
         try {
-            for (;;) {
-                Frame f = work.take();
-                if (f == STOP) {
-                    leaving = true;
-                    tasks.stop(storage); // components deactivate, as in the worker when a bundle stops
-                    channel.close();
-                    Runtime.getRuntime().halt(0);
-                }
-                Map<String, Object> result = run(f);
-                done++;
-                if (reportRssEveryTask || done == 1 || done % 64 == 0) {
-                    result.put("rss", rss());
-                }
-                String json;
-                try {
-                    json = Payloads.write(result);
-                } catch (IllegalArgumentException e) {
-                    json = Payloads.write(failure("java.lang.IllegalArgumentException",
-                            "the task returned a value that is not JSON: " + e.getMessage(), ""));
-                }
-                try {
-                    write(channel, codec, Frame.json(Frame.RESULT, f.job(), json));
-                } catch (IllegalArgumentException tooBig) {
-                    write(channel, codec, Frame.json(Frame.RESULT, f.job(), Payloads.write(failure(
-                            "java.lang.IllegalArgumentException", "the task's result is too large: " + tooBig.getMessage(), ""))));
-                }
-            }
-        } catch (InterruptedException | IOException e) {
-            Runtime.getRuntime().halt(0);
+            json = Payloads.write(result);
+        } catch (IllegalArgumentException e) {
+            json = Payloads.write(failure("java.lang.IllegalArgumentException",
+                    "the task returned a value that is not JSON: " + e.getMessage(), ""));
+        }
+        try {
+            write(channel, codec, Frame.json(Frame.RESULT, f.job(), json));
+        } catch (IllegalArgumentException tooBig) {
+            write(channel, codec, Frame.json(Frame.RESULT, f.job(), Payloads.write(failure(
+                    "java.lang.IllegalArgumentException", "the task's result is too large: " + tooBig.getMessage(), ""))));
         }
     }
 

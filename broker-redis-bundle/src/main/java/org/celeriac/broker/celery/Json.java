@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** The JSON mapper of the Celery codec (package-private), and small helpers over Jackson trees. */
 public final class Json {
@@ -36,6 +40,46 @@ public final class Json {
     /** The text of a textual node, {@code null} for a missing, null or non-text node. */
     static String text(JsonNode node) {
         return node != null && node.isTextual() ? node.asText() : null;
+    }
+
+    /**
+     * The plain Java value of a JSON tree: maps (in order), lists, strings, booleans, {@code null} and numbers
+     * exactly as Jackson reads them (Integer, Long, BigInteger, Double) — what {@code convertValue(node,
+     * Object.class)} gives, without writing the tree to a token buffer and reading it back, which was a sixth
+     * of the broker's dispatching thread per task.
+     */
+    static Object toJava(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case OBJECT -> {
+                Map<String, Object> map = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> e : node.properties()) {
+                    map.put(e.getKey(), toJava(e.getValue()));
+                }
+                yield map;
+            }
+            case ARRAY -> {
+                List<Object> list = new ArrayList<>(node.size());
+                for (JsonNode item : node) {
+                    list.add(toJava(item));
+                }
+                yield list;
+            }
+            case STRING -> node.textValue();
+            case NUMBER -> node.numberValue();
+            case BOOLEAN -> node.booleanValue();
+            case NULL, MISSING -> null;
+            case BINARY, POJO -> MAPPER.convertValue(node, Object.class);
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Object> toJavaList(JsonNode array) {
+        return (List<Object>) toJava(array);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> toJavaMap(JsonNode object) {
+        return (Map<String, Object>) toJava(object);
     }
 
     static String write(Object value) {

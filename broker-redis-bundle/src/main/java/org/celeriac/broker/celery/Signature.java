@@ -56,9 +56,9 @@ public record Signature(Kind kind, String name, List<Object> args, Map<String, O
         JsonNode kwargs = node.path("kwargs");
         JsonNode options = node.path("options");
         String name = node.get("task").asText();
-        List<Object> argList = args.isArray() ? Json.MAPPER.convertValue(args, List.class) : List.of();
-        Map<String, Object> kwargMap = kwargs.isObject() ? Json.MAPPER.convertValue(kwargs, Map.class) : Map.of();
-        Map<String, Object> optionMap = options.isObject() ? Json.MAPPER.convertValue(options, Map.class) : Map.of();
+        List<Object> argList = args.isArray() ? Json.toJavaList(args) : List.of();
+        Map<String, Object> kwargMap = kwargs.isObject() ? Json.toJavaMap(kwargs) : Map.of();
+        Map<String, Object> optionMap = options.isObject() ? Json.toJavaMap(options) : Map.of();
         boolean immutable = node.path("immutable").asBoolean(false);
         if (subtask == null) {
             return new Signature(Kind.TASK, name, argList, kwargMap, optionMap, immutable, node, List.of(), null);

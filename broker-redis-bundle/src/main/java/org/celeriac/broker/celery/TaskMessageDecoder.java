@@ -92,13 +92,13 @@ public final class TaskMessageDecoder {
         for (String h : PASSED_HEADERS) {
             JsonNode v = headers.get(h);
             if (v != null && !v.isNull()) {
-                passed.put(h, Json.MAPPER.convertValue(v, Object.class));
+                passed.put(h, Json.toJava(v));
             }
         }
         passed.put("redelivered", message.redelivered());
         return TaskRequest.builder(taskName).id(taskId)
-                .args(Json.MAPPER.convertValue(tree.get(0), List.class))
-                .kwargs(Json.MAPPER.convertValue(tree.get(1), Map.class))
+                .args(Json.toJavaList(tree.get(0)))
+                .kwargs(Json.toJavaMap(tree.get(1)))
                 // Celery writes timelimit as [hard, soft] (celery/app/amqp.py).
                 .timeLimit(seconds(limits.path(0), "timelimit[0] (hard)"))
                 .softTimeLimit(seconds(limits.path(1), "timelimit[1] (soft)"))

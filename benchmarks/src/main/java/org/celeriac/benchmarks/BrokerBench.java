@@ -106,8 +106,8 @@ public final class BrokerBench {
                 int concurrencyNow = 2;
                 for (int round = 1; round <= rounds; round++) {
                     System.out.printf("round %d of %d%n", round, rounds);
-                    sample(samples, PIPELINED, run(port, n, RAW_QUEUE, () -> pipelinedRawConsumer(port)));
-                    sample(samples, ONE_AT_A_TIME, run(port, n, RAW_QUEUE, () -> rawConsumer(port)));
+                    sample(samples, PIPELINED, run(port, n, RAW_QUEUE, () -> rawConsumer(port, BrokerBench::batched)));
+                    sample(samples, ONE_AT_A_TIME, run(port, n, RAW_QUEUE, () -> rawConsumer(port, BrokerBench::oneAtATime)));
                     for (Setup s : setups) {
                         if (s.prefetch() != prefetchNow) {
                             prefetch(felix.getBundleContext(), s.prefetch());
@@ -302,36 +302,25 @@ public final class BrokerBench {
         return took;
     }
 
-    private static void rawConsumer(int port) {
-        try (Jedis j = new Jedis("127.0.0.1", port)) {
-            while (!Thread.currentThread().isInterrupted()) {
-                List<String> popped = j.brpop(1, RAW_QUEUE);
-                if (popped == null || popped.isEmpty()) {
-                    continue;
-                }
-                String[] result = rawResult(popped.get(1));
-                Pipeline p = j.pipelined();
-                p.setex(result[0], 86400, result[1]);
-                p.publish(result[0], result[1]);
-                p.sync();
-            }
-        } catch (RuntimeException closed) {
-            if (!Thread.currentThread().isInterrupted()) {
-                throw closed;
-            }
-        }
+    /** One message per round trip: {@code BRPOP}, then its result. */
+    private static List<String> oneAtATime(Jedis j) {
+        List<String> popped = j.brpop(1, RAW_QUEUE);
+        return popped == null || popped.isEmpty() ? List.of() : List.of(popped.get(1));
     }
 
-    private static void pipelinedRawConsumer(int port) {
+    /** Up to 256 messages per round trip ({@code RPOP key count}), waiting with {@code BRPOP} when empty. */
+    private static List<String> batched(Jedis j) {
+        List<String> popped = j.rpop(RAW_QUEUE, 256);
+        return popped != null && !popped.isEmpty() ? popped : oneAtATime(j);
+    }
+
+    /** Takes messages with {@code take} and answers each batch's results in one pipeline, until interrupted. */
+    private static void rawConsumer(int port, java.util.function.Function<Jedis, List<String>> take) {
         try (Jedis j = new Jedis("127.0.0.1", port)) {
             while (!Thread.currentThread().isInterrupted()) {
-                List<String> popped = j.rpop(RAW_QUEUE, 256);
-                if (popped == null || popped.isEmpty()) {
-                    List<String> one = j.brpop(1, RAW_QUEUE);
-                    if (one == null || one.isEmpty()) {
-                        continue;
-                    }
-                    popped = List.of(one.get(1));
+                List<String> popped = take.apply(j);
+                if (popped.isEmpty()) {
+                    continue;
                 }
                 Pipeline p = j.pipelined();
                 for (String raw : popped) {

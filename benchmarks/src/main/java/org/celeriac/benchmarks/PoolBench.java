@@ -75,28 +75,30 @@ public final class PoolBench {
         int n = quick ? 200_000 : 2_000_000;
         int rounds = quick ? 3 : 7;
         List<TaskRequest> requests = requests("noop", n);
-
         ThreadPoolExecutor raw = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
-        ThreadsPool threads = new ThreadsPool(env);
-        threads.start(PoolConfig.ofConcurrency(2));
         try {
-            results.add(Result.ofRates("dispatch: threads(2) vs TPE(2)+CF", n, Measure.paired(2, rounds,
-                    () -> rawRun(n, r -> CompletableFuture.supplyAsync(() -> null, raw)), () -> runAll(threads, requests)),
-                    "ThreadPoolExecutor(2)", "≥ 0.7x raw"));
+            dispatch("dispatch: threads(2) vs TPE(2)+CF", raw, "ThreadPoolExecutor(2)", new ThreadsPool(env),
+                    PoolConfig.ofConcurrency(2), requests, rounds, "≥ 0.7x raw");
         } finally {
-            threads.terminate();
             raw.shutdown();
         }
         try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
-            GreenPool green = new GreenPool(env);
-            green.start(PoolConfig.DEFAULTS);
-            try {
-                results.add(Result.ofRates("dispatch: green(1000) vs VT-per-task+CF", n, Measure.paired(2, rounds,
-                        () -> rawRun(n, r -> CompletableFuture.supplyAsync(() -> null, vt)), () -> runAll(green, requests)),
-                        "newVirtualThreadPerTaskExecutor", "≥ 0.5x raw"));
-            } finally {
-                green.terminate();
-            }
+            dispatch("dispatch: green(1000) vs VT-per-task+CF", vt, "newVirtualThreadPerTaskExecutor", new GreenPool(env),
+                    PoolConfig.DEFAULTS, requests, rounds, "≥ 0.5x raw");
+        }
+    }
+
+    /** {@code requests} through {@code pool} and as many futures through {@code raw}, in paired rounds. */
+    private void dispatch(String scenario, ExecutorService raw, String rawName, BasePool pool, PoolConfig config,
+                          List<TaskRequest> requests, int rounds, String target) throws Exception {
+        int n = requests.size();
+        pool.start(config);
+        try {
+            results.add(Result.ofRates(scenario, n, Measure.paired(2, rounds,
+                    () -> rawRun(n, r -> CompletableFuture.supplyAsync(() -> null, raw)), () -> runAll(pool, requests)),
+                    rawName, target));
+        } finally {
+            pool.terminate();
         }
     }
 

@@ -10,7 +10,7 @@ package org.celeriac.worker.api;
  * @param restored      other consumers' messages put back after their visibility timeout ran out
  * @param rejected      messages refused as bad input (malformed, protocol v1, pickle, …), also counted acknowledged
  * @param inFlight      messages taken and not yet acknowledged
- * @param prefetchLimit the most messages it takes before earlier ones are acknowledged
+ * @param prefetchLimit the most messages whose tasks are unfinished (running or waiting) it holds at once
  */
 public record BrokerStats(boolean connected, long received, long acknowledged, long requeued, long restored,
                           long rejected, int inFlight, int prefetchLimit) {

@@ -106,18 +106,19 @@ final class Acknowledger implements Runnable {
 
     private void send(List<Settlement> batch) throws InterruptedException {
         Backoff backoff = new Backoff();
+        List<Settlement> pending = batch;
         for (;;) {
             try (Jedis jedis = pool.getResource()) {
                 if (backend != null) {
                     // Stored before the acknowledgement: a worker killed in between has its task run again and
                     // the result stored again (at least once), never an acknowledged task without one.
-                    backend.store(batch.stream().flatMap(s -> s.results().stream()).toList());
+                    backend.store(pending.stream().flatMap(s -> s.results().stream()).toList());
                 }
-                List<Settlement> acks = batch.stream().filter(s -> !s.requeue()).toList();
+                List<Settlement> acks = pending.stream().filter(s -> !s.requeue()).toList();
                 Pipeline p = jedis.pipelined();
                 Response<Object> acked = acks.isEmpty() ? null : ackScript(p, acks);
                 List<Response<Object>> requeued = new ArrayList<>();
-                for (Settlement s : batch) {
+                for (Settlement s : pending) {
                     if (s.requeue()) {
                         requeued.add(Scripts.REQUEUE.queue(p, List.of(RedisKeys.UNACKED, RedisKeys.UNACKED_INDEX,
                                 s.delivery().queueKey), List.of(s.delivery().tag, s.delivery().message.raw())));
@@ -125,27 +126,38 @@ final class Acknowledger implements Runnable {
                 }
                 p.sync();
                 counters.connected = true;
-                List<?> ours;
-                try {
-                    ours = acked == null ? List.of() : (List<?>) acked.get();
-                    for (Response<Object> r : requeued) {
-                        r.get();
+                List<Settlement> again = new ArrayList<>();
+                List<?> ours = null;
+                if (acked != null) {
+                    try {
+                        ours = (List<?>) acked.get();
+                    } catch (JedisDataException e) {
+                        noScript(e);
+                        again.addAll(acks);
                     }
-                } catch (JedisDataException e) {
-                    if (!LuaScript.isNoScript(e)) {
-                        throw e;
-                    }
-                    // Redis restarted and forgot the scripts: nothing of this batch ran. Load them, send it again.
-                    Scripts.ACK.load(jedis);
-                    Scripts.REQUEUE.load(jedis);
-                    continue;
                 }
                 int a = 0;
                 int r = 0;
-                for (Settlement s : batch) {
-                    settled(s, Long.valueOf(1).equals(s.requeue() ? requeued.get(r++).get() : ours.get(a++)));
+                for (Settlement s : pending) {
+                    if (s.requeue()) {
+                        Response<Object> reply = requeued.get(r++);
+                        try {
+                            settled(s, Long.valueOf(1).equals(reply.get()));
+                        } catch (JedisDataException e) {
+                            noScript(e);
+                            again.add(s);
+                        }
+                    } else if (ours != null) {
+                        settled(s, Long.valueOf(1).equals(ours.get(a++)));
+                    }
                 }
-                return;
+                if (again.isEmpty()) {
+                    return;
+                }
+                // Redis restarted and forgot the scripts: what failed with NOSCRIPT did not run. Load, send again.
+                Scripts.ACK.load(jedis);
+                Scripts.REQUEUE.load(jedis);
+                pending = again;
             } catch (JedisException e) {
                 counters.connected = false;
                 if (stopping && System.nanoTime() - stoppingSince > STOP_RETRY_NANOS) {
@@ -157,6 +169,13 @@ final class Acknowledger implements Runnable {
                 }
                 backoff.pause(LOG, "cannot settle " + batch.size() + " messages in Redis", e);
             }
+        }
+    }
+
+    /** Returns if {@code e} is Redis's NOSCRIPT (the script did not run); rethrows anything else. */
+    private static void noScript(JedisDataException e) {
+        if (!LuaScript.isNoScript(e)) {
+            throw e;
         }
     }
 

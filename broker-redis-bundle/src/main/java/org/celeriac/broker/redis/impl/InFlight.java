@@ -41,7 +41,8 @@ final class InFlight {
     }
 
     /**
-     * Waits until fewer than the limit are held, at most {@code timeout}.
+     * Waits until fewer than the limit are taken and unfinished, and the acknowledger keeps up, at most
+     * {@code timeout}.
      *
      * @return how many more may be taken now, 0 on timeout
      */

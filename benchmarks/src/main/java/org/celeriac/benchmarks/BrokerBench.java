@@ -6,30 +6,22 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Dictionary;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.celeriac.broker.celery.MessageEncoder;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.worker.api.Worker;
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.launch.Framework;
-import org.osgi.framework.launch.FrameworkFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.Pipeline;
@@ -73,8 +65,7 @@ public final class BrokerBench {
         boolean quick = List.of(args).contains("--quick");
         int n = quick ? 2_000 : 20_000;
         int rounds = quick ? 1 : 5;
-        Path binary = Path.of("/usr/bin/redis-server");
-        if (!Files.isExecutable(binary)) {
+        if (!Files.isExecutable(BenchRedis.BINARY)) {
             System.out.println("\nBrokerBench skipped: redis-server is not installed (Debian package redis-server)");
             return;
         }
@@ -92,15 +83,13 @@ public final class BrokerBench {
         if (only != null) {
             setups.removeIf(s -> !java.util.regex.Pattern.compile(only).matcher(s.label()).find());
         }
-        Path dir = Files.createTempDirectory("celeriac-bench-redis-");
-        int port = freePort();
-        Process redis = startRedis(dir, port);
-        String url = "redis://127.0.0.1:" + port + "/0";
         Map<String, List<Double>> samples = new LinkedHashMap<>();
-        try {
-            Framework felix = startCeleriac(url);
-            try {
-                Worker worker = awaitWorker(felix.getBundleContext());
+        try (BenchRedis redis = BenchRedis.start("redis")) {
+            int port = redis.port();
+            String url = redis.url();
+            // The launcher's --broker and --hostname, as framework properties.
+            try (BenchFelix felix = BenchFelix.start(Map.of("celeriac.broker.url", url, "celeriac.broker.hostname", "celeriac@bench"))) {
+                Worker worker = felix.worker();
                 int prefetchNow = 4;
                 String poolNow = "threads";
                 int concurrencyNow = 2;
@@ -110,7 +99,7 @@ public final class BrokerBench {
                     sample(samples, ONE_AT_A_TIME, run(port, n, RAW_QUEUE, () -> rawConsumer(port, BrokerBench::oneAtATime)));
                     for (Setup s : setups) {
                         if (s.prefetch() != prefetchNow) {
-                            prefetch(felix.getBundleContext(), s.prefetch());
+                            prefetch(felix.framework().getBundleContext(), s.prefetch());
                             prefetchNow = s.prefetch();
                         }
                         // A swap starts new pool workers (for prefork new JVMs, their JIT cold): warmed up longer.
@@ -123,15 +112,12 @@ public final class BrokerBench {
                         sample(samples, s.label(), run(port, n, swap ? n / 2 : n / 10, "celery", null));
                     }
                 }
-            } finally {
-                felix.stop();
-                felix.waitForStop(60_000);
             }
             if (only != null) {
                 System.out.println("(-Dbench.only: Python Celery's rows are skipped)");
             } else if (pythonCelery()) {
                 for (String pool : List.of("threads", "prefork")) {
-                    Process celery = startCelery(url, pool, dir);
+                    Process celery = startCelery(url, pool, redis.dir());
                     try {
                         sample(samples, "Python Celery 5.2, " + pool + " c2, prefetch 4 x c", run(port, n, "celery", null));
                     } finally {
@@ -142,10 +128,6 @@ public final class BrokerBench {
             } else {
                 System.out.println("(Python Celery not installed: its rows are skipped)");
             }
-        } finally {
-            redis.destroyForcibly();
-            redis.waitFor(10, TimeUnit.SECONDS);
-            deleteTree(dir);
         }
         report(samples, setups, n, rounds, quick, only);
     }
@@ -228,13 +210,6 @@ public final class BrokerBench {
         props.put("prefetch.multiplier", multiplier);
         config.getClass().getMethod("update", Dictionary.class).invoke(config, props);
         ctx.ungetService(ref);
-    }
-
-    /** Removes a benchmark's temp folder (Redis's log, Celery's app and logs): a run leaves nothing behind. */
-    static void deleteTree(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
     }
 
     /**
@@ -355,45 +330,6 @@ public final class BrokerBench {
         }
     }
 
-    private static Framework startCeleriac(String url) throws Exception {
-        Path storage = Files.createTempDirectory("celeriac-bench-felix-");
-        Map<String, String> config = new HashMap<>();
-        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
-        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.celeriac.pool.api;version=1.4.0,"
-                + "org.celeriac.pool.spi;version=1.1.0,org.celeriac.worker.api;version=1.4.0");
-        config.put("felix.fileinstall.dir", storage.resolve("deploy").toString());
-        config.put("celeriac.worker.pool", "threads");
-        config.put("celeriac.worker.concurrency", "2");
-        config.put("celeriac.broker.url", url); // what the launcher's --broker sets
-        config.put("celeriac.broker.hostname", "celeriac@bench");
-        Framework felix = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(config);
-        felix.start();
-        BundleContext ctx = felix.getBundleContext();
-        List<Bundle> installed = new ArrayList<>();
-        try (Stream<Path> jars = Files.list(Path.of("launcher/target/celeriac/bundle"))) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar") && !p.toString().contains("gogo.jline")).sorted().toList()) {
-                installed.add(ctx.installBundle(jar.toUri().toString()));
-            }
-        }
-        for (Bundle b : installed) {
-            b.start();
-        }
-        return felix;
-    }
-
-    private static Worker awaitWorker(BundleContext ctx) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            ServiceReference<Worker> ref = ctx.getServiceReference(Worker.class);
-            if (ref != null && ctx.getService(ref).activePool().isPresent()) {
-                return ctx.getService(ref);
-            }
-            Thread.sleep(20);
-        }
-        throw new IllegalStateException("no worker with an active pool within 30 s");
-    }
-
     static boolean pythonCelery() throws InterruptedException {
         try {
             Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import celery, redis").redirectErrorStream(true).start();
@@ -421,32 +357,6 @@ public final class BrokerBench {
                 "--without-heartbeat", "--loglevel=WARNING").directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("celery-" + pool + ".log").toFile()).start();
         return p;
-    }
-
-    /** A throw-away redis-server on {@code port} of loopback, no persistence, its log in {@code dir}; then waits for it. */
-    static Process startRedis(Path dir, int port) throws IOException, InterruptedException {
-        Process redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis.log").toFile()).start();
-        try {
-            awaitRedis(port);
-        } catch (RuntimeException | InterruptedException e) {
-            redis.destroyForcibly();
-            throw e;
-        }
-        return redis;
-    }
-
-    private static void awaitRedis(int port) throws InterruptedException {
-        for (int i = 0; i < 500; i++) {
-            try (Jedis j = new Jedis("127.0.0.1", port)) {
-                j.ping();
-                return;
-            } catch (RuntimeException notYet) {
-                Thread.sleep(20);
-            }
-        }
-        throw new IllegalStateException("redis-server did not start on port " + port);
     }
 
     static int freePort() throws IOException {

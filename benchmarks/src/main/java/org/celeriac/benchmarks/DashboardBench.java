@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,46 +34,31 @@ public final class DashboardBench {
         boolean quick = List.of(args).contains("--quick");
         int runs = quick ? 1 : 3;
         int n = quick ? 2_000 : 20_000;
-        if (!Files.isExecutable(Path.of("/usr/bin/redis-server")) || !Files.isExecutable(DISTRIBUTION)) {
+        if (!Files.isExecutable(BenchRedis.BINARY) || !Files.isExecutable(DISTRIBUTION)) {
             System.out.println("\nDashboardBench skipped: needs /usr/bin/redis-server and the distribution " + DISTRIBUTION);
             return;
         }
-        Path dir = Files.createTempDirectory("celeriac-bench-dashboard-");
-        int redisPort = BrokerBench.freePort();
-        Process redis = BrokerBench.startRedis(dir, redisPort);
-        String url = "redis://127.0.0.1:" + redisPort + "/0";
-        Map<String, double[]> rates = new LinkedHashMap<>();
+        Map<String, List<Double>> rates = new LinkedHashMap<>();
         List<String> modes = List.of("no --http", "--http, no page open", "--http, page open (event stream + /metrics every second)");
-        modes.forEach(m -> rates.put(m, new double[runs]));
-        try {
+        modes.forEach(m -> rates.put(m, new ArrayList<>()));
+        try (BenchRedis redis = BenchRedis.start("dashboard")) {
             for (int r = 0; r < runs; r++) {
                 for (String mode : modes) {
-                    rates.get(mode)[r] = once(url, redisPort, n, mode.equals(modes.get(0)) ? null : BrokerBench.freePort(),
-                            mode.equals(modes.get(2)), dir);
+                    rates.get(mode).add(once(redis.url(), redis.port(), n, mode.equals(modes.get(0)) ? null : BrokerBench.freePort(),
+                            mode.equals(modes.get(2)), redis.dir()));
                 }
             }
-        } finally {
-            redis.destroyForcibly();
-            redis.waitFor(10, TimeUnit.SECONDS);
-            BrokerBench.deleteTree(dir);
         }
-        double base = median(rates.get(modes.get(0)));
+        double base = Spread.of(rates.get(modes.get(0))).median();
         System.out.printf("%nWhat the dashboard costs (tasks through Redis, threads c2, %d tasks; median of %d)%n%n", n, runs);
         System.out.println("| worker | tasks/s (median) | range | vs no --http |");
         System.out.println("|---|---|---|---|");
         rates.forEach((mode, rs) -> {
-            double[] s = rs.clone();
-            Arrays.sort(s);
-            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f–%.0f | %.3fx |%n", mode, median(rs), s[0], s[s.length - 1], median(rs) / base);
+            Spread s = Spread.of(rs);
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f–%.0f | %.3fx |%n", mode, s.median(), s.min(), s.max(), s.median() / base);
         });
-        double open = median(rates.get(modes.get(2))) / base;
+        double open = Spread.of(rates.get(modes.get(2))).median() / base;
         System.out.printf(Locale.ROOT, "target: page open ≥ 0.95x of no --http: %.3fx %s%n", open, open >= 0.95 ? "PASS" : "MISS");
-    }
-
-    private static double median(double[] xs) {
-        double[] s = xs.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 
     /** Starts the distribution, drains n tasks (after a warm-up), stops it; returns tasks/s. */
@@ -99,11 +83,11 @@ public final class DashboardBench {
             for (int i = 0; i < WARM_UP_ROUNDS; i++) {
                 BrokerBench.measure(redisPort, n, "celery");
             }
-            double[] rounds = new double[3];
-            for (int i = 0; i < rounds.length; i++) {
-                rounds[i] = n / (BrokerBench.measure(redisPort, n, "celery") / 1e9);
+            List<Double> rounds = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                rounds.add(n / (BrokerBench.measure(redisPort, n, "celery") / 1e9));
             }
-            return median(rounds);
+            return Spread.of(rounds).median();
         } finally {
             page.forEach(Thread::interrupt);
             worker.toHandle().destroy();

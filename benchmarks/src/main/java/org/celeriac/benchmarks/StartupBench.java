@@ -32,16 +32,14 @@ public final class StartupBench {
 
     public static void main(String[] args) throws Exception {
         int runs = List.of(args).contains("--quick") ? 1 : 5;
-        if (!Files.isExecutable(Path.of("/usr/bin/redis-server")) || !Files.isExecutable(DISTRIBUTION)) {
+        if (!Files.isExecutable(BenchRedis.BINARY) || !Files.isExecutable(DISTRIBUTION)) {
             System.out.println("\nStartupBench skipped: needs /usr/bin/redis-server and the distribution " + DISTRIBUTION);
             return;
         }
-        Path dir = Files.createTempDirectory("celeriac-bench-startup-");
-        int port = BrokerBench.freePort();
-        Process redis = BrokerBench.startRedis(dir, port);
-        String url = "redis://127.0.0.1:" + port + "/0";
         List<String> rows = new ArrayList<>();
-        try {
+        try (BenchRedis redis = BenchRedis.start("startup")) {
+            Path dir = redis.dir();
+            String url = redis.url();
             boolean celery = BrokerBench.pythonCelery();
             BrokerBench.writeCeleryApp(url, dir);
             for (String pool : List.of("threads", "prefork")) {
@@ -69,10 +67,6 @@ public final class StartupBench {
             if (!celery) {
                 System.out.println("(Python Celery not installed: its rows are skipped)");
             }
-        } finally {
-            redis.destroyForcibly();
-            redis.waitFor(10, TimeUnit.SECONDS);
-            BrokerBench.deleteTree(dir);
         }
     }
 

@@ -132,7 +132,7 @@ final class Acknowledger implements Runnable {
                     try {
                         ours = (List<?>) acked.get();
                     } catch (JedisDataException e) {
-                        noScript(e);
+                        LuaScript.requireNoScript(e);
                         again.addAll(acks);
                     }
                 }
@@ -144,7 +144,7 @@ final class Acknowledger implements Runnable {
                         try {
                             settled(s, Long.valueOf(1).equals(reply.get()));
                         } catch (JedisDataException e) {
-                            noScript(e);
+                            LuaScript.requireNoScript(e);
                             again.add(s);
                         }
                     } else if (ours != null) {
@@ -169,13 +169,6 @@ final class Acknowledger implements Runnable {
                 }
                 backoff.pause(LOG, "cannot settle " + batch.size() + " messages in Redis", e);
             }
-        }
-    }
-
-    /** Returns if {@code e} is Redis's NOSCRIPT (the script did not run); rethrows anything else. */
-    private static void noScript(JedisDataException e) {
-        if (!LuaScript.isNoScript(e)) {
-            throw e;
         }
     }
 

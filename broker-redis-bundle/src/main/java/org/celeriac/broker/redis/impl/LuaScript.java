@@ -14,7 +14,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * A Lua script run by its SHA-1 ({@code EVALSHA}): {@code EVAL} sends the whole text with every call and Redis
  * hashes it again each time — for the per-message scripts that was a kilobyte on the wire and a SHA-1 per
  * task. Redis forgets loaded scripts when it restarts ({@code NOSCRIPT}): {@link #run} then loads it and
- * runs it again; pipelines call {@link #isNoScript} on their replies and resend after {@link #load}.
+ * runs it again; pipelines pass their replies' errors to {@link #requireNoScript} and resend after {@link #load}.
  */
 record LuaScript(String source, String sha) {
 
@@ -32,9 +32,7 @@ record LuaScript(String source, String sha) {
         try {
             return jedis.evalsha(sha, keys, args);
         } catch (JedisDataException e) {
-            if (!isNoScript(e)) {
-                throw e;
-            }
+            requireNoScript(e);
             load(jedis);
             return jedis.evalsha(sha, keys, args);
         }
@@ -49,7 +47,10 @@ record LuaScript(String source, String sha) {
         jedis.scriptLoad(source);
     }
 
-    static boolean isNoScript(JedisDataException e) {
-        return e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT");
+    /** Returns if {@code e} is Redis's NOSCRIPT (the script did not run); rethrows any other error. */
+    static void requireNoScript(JedisDataException e) {
+        if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
+            throw e;
+        }
     }
 }

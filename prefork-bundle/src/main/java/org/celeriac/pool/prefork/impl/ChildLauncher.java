@@ -63,6 +63,17 @@ final class ChildLauncher {
      * The child's Felix uses {@code sun.misc.Unsafe}; JDK 24+ prints four lines of warnings per child (on the
      * worker's console, for every child it starts) unless that is allowed explicitly, as bin/celeriac does.
      */
+    /**
+     * A child's start is mostly the JIT's: its framework, SCR and the JDK code they run reach the default
+     * thresholds once or twice and are compiled about 1 400 times (C1 and C2), for code that runs only while
+     * the child starts. Ten times the thresholds halves that and takes a third off the child's CPU time
+     * (0.58 → 0.38 s, its start 0.34 → 0.28 s alone; two children and the worker share two cores, so the
+     * worker is ready about 0.3 s sooner). A task's hot loop is still compiled by C2 within its first call; a
+     * short task reaches the same steady speed after about two thousand calls instead of a few hundred.
+     * {@code child.jvm.args} comes later on the command line, so {@code -XX:CompileThresholdScaling=1} there
+     * restores the JDK's default.
+     */
+    private static final String COMPILE_THRESHOLD_SCALING = "-XX:CompileThresholdScaling=10";
     private static final List<String> UNSAFE_ALLOWED = Runtime.version().feature() >= 24
             ? List.of("--sun-misc-unsafe-memory-access=allow") : List.of();
 
@@ -73,7 +84,7 @@ final class ChildLauncher {
         cmd.add("-Xmx" + options.childHeap());
         cmd.add("-Xms8m"); // start small: an idle child keeps about 15 MB less resident than with the default -Xms
         cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError", "-Xss512k",
-                "-XX:TieredStopAtLevel=" + (options.childC1Only() ? 1 : 4)));
+                "-XX:TieredStopAtLevel=" + (options.childC1Only() ? 1 : 4), COMPILE_THRESHOLD_SCALING));
         cmd.addAll(UNSAFE_ALLOWED);
         Path cache = cacheFile(cp);
         if (options.classDataCache() && cache != null) {

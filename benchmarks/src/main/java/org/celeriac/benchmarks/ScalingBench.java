@@ -70,7 +70,7 @@ public final class ScalingBench {
                     continue;
                 }
                 xs.add((double) c);
-                ys.add(rate(e.getValue().get(), c, tasks));
+                ys.add(rate(e.getValue().get(), c, tasks, Duration.ofSeconds(quick ? 1 : 3)));
             }
             chart.addSeries(e.getKey(), xs, ys);
             System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %.2fx |%n", e.getKey(), ys.get(0),
@@ -107,10 +107,16 @@ public final class ScalingBench {
         return h;
     }
 
-    private static double rate(BasePool pool, int concurrency, int tasks) throws Exception {
+    private static double rate(BasePool pool, int concurrency, int tasks, Duration warmUp) throws Exception {
         pool.start(PoolConfig.ofConcurrency(concurrency).withOptions(java.util.Map.of("spare.children", "0")));
         try {
-            run(pool, tasks / 2); // warm-up (JIT in every worker or child)
+            // Warm-up until the JIT is done in every worker or child: at least half the measured tasks and at
+            // least warmUp. A prefork child compiles with ten times the JDK's thresholds (a cheaper start,
+            // see ChildLauncher), so its per-task protocol code needs about 2 000 tasks, not a few hundred.
+            long warmEnd = System.nanoTime() + warmUp.toNanos();
+            do {
+                run(pool, tasks / 2);
+            } while (System.nanoTime() < warmEnd);
             long t0 = System.nanoTime();
             run(pool, tasks);
             return tasks * 1e9 / (System.nanoTime() - t0);

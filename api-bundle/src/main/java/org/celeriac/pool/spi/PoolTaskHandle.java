@@ -2,9 +2,13 @@ package org.celeriac.pool.spi;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskState;
@@ -77,6 +81,12 @@ public final class PoolTaskHandle implements TaskHandle {
         return future.minimalCompletionStage();
     }
 
+
+    /** Waits on the future itself: the default goes through {@link #result()}, a new stage and a dependent per call. */
+    @Override
+    public Object await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
+        return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
 
     @Override
     public boolean terminate() {

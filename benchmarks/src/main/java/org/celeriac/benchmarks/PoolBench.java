@@ -64,7 +64,7 @@ public final class PoolBench {
         bench.soloOverhead();
         bench.greenScale(quick ? 20_000 : 100_000, "≤ 1.3x raw");
         if (!quick) {
-            bench.greenScale(1_000_000, "completes");
+            bench.greenScale(1_000_000, "≤ 1.2x raw (issue 16)");
         }
         bench.report(args.length > 0 && !args[args.length - 1].startsWith("--") ? Path.of(args[args.length - 1]) : Path.of("benchmarks/results"));
     }
@@ -226,6 +226,9 @@ public final class PoolBench {
     // ---- green scale -------------------------------------------------------------------------------------
 
     private void greenScale(int n, String target) throws Exception {
+        // The tasks' requests exist before either side runs and stay reachable through both: they are the
+        // input (in a worker, the decoded messages), not the pool's overhead, so both peaks include them.
+        List<TaskRequest> requests = requests("sleep", n);
         Measure.resetPeakHeap();
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>(n);
@@ -245,7 +248,6 @@ public final class PoolBench {
         long rawHeap = Measure.peakHeapBytes();
         threads = null;
 
-        List<TaskRequest> requests = requests("sleep", n);
         GreenPool green = new GreenPool(env);
         green.start(PoolConfig.ofConcurrency(n));
         Measure.resetPeakHeap();

@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
  * Start → ready and idle memory, side by side in one run: the Celeriac distribution ({@code bin/celeriac
  * --no-shell --broker …}) and Debian's Celery 5.2 worker ({@code celery worker}), each with the threads and
  * the prefork pool at concurrency 2 on the same Redis. Celery twice: as a user starts it (its start then
- * includes mingle, which waits a second for other workers' answers) and without mingle and gossip. "Ready" is the line each prints once it consumes
- * ({@code celeriac@… ready.}, Celery's {@code celery@… ready.}); memory is the resident set of the worker
- * process and of its children, read from {@code /proc} two seconds after ready. Median of the runs.
+ * includes mingle, which waits a second for other workers' answers) and without mingle and gossip. "Ready"
+ * is the line each prints once it consumes ({@code celeriac@… ready.}, Celery's {@code celery@… ready.});
+ * memory is the resident set of the worker process and of its children, read from {@code /proc} two seconds
+ * after ready. Median of the runs.
  * Skipped, saying so, without {@code redis-server}; Celery's rows without {@code python3-celery}.
  */
 public final class StartupBench {

@@ -20,6 +20,8 @@ import java.util.concurrent.CompletionStage;
  *   null --started(w)--> w (a String)          null --ended()--> NOT_STARTED
  *   null --stage()-----> a future, completed by started(w) with w or by ended() with null
  * </pre>
+ *
+ * @param field the handle's {@code volatile Object} field, found with {@code MethodHandles.lookup()}
  */
 public record StartSignal(VarHandle field) {
     private static final Object NOT_STARTED = new Object();

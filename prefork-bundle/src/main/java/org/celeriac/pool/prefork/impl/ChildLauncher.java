@@ -60,10 +60,6 @@ final class ChildLauncher {
     }
 
     /**
-     * The child's Felix uses {@code sun.misc.Unsafe}; JDK 24+ prints four lines of warnings per child (on the
-     * worker's console, for every child it starts) unless that is allowed explicitly, as bin/celeriac does.
-     */
-    /**
      * A child's start is mostly the JIT's: its framework, SCR and the JDK code they run reach the default
      * thresholds once or twice and are compiled about 1 400 times (C1 and C2), for code that runs only while
      * the child starts. Ten times the thresholds halves that and takes a third off the child's CPU time
@@ -74,6 +70,10 @@ final class ChildLauncher {
      * restores the JDK's default.
      */
     private static final String COMPILE_THRESHOLD_SCALING = "-XX:CompileThresholdScaling=10";
+    /**
+     * The child's Felix uses {@code sun.misc.Unsafe}; JDK 24+ prints four lines of warnings per child (on the
+     * worker's console, for every child it starts) unless that is allowed explicitly, as bin/celeriac does.
+     */
     private static final List<String> UNSAFE_ALLOWED = Runtime.version().feature() >= 24
             ? List.of("--sun-misc-unsafe-memory-access=allow") : List.of();
 

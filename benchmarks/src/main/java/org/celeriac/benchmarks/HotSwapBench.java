@@ -1,10 +1,14 @@
 package org.celeriac.benchmarks;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
@@ -13,28 +17,37 @@ import org.celeriac.worker.api.Worker;
 /**
  * The worker end to end, in a real Felix with the distribution's bundles: one thread submits {@code add}
  * tasks as fast as it can (at most 10 000 in flight) while another hot-swaps the pool every second
- * (threads → prefork → green → prefork → ...). Reports throughput, its dip (the slowest 100 ms window
- * against the median one), the longest pause between two accepted submissions, and lost tasks.
+ * (threads → prefork → green → prefork → ...). The run is cut into rounds of equal length (5 in full mode,
+ * the swaps going on throughout); each figure is the median of the rounds with its range: throughput, its
+ * dip (the slowest 100 ms window against the median one), the longest single {@code Worker.submit}, the
+ * longest pause between two accepted submissions. Tasks lost are counted over the whole run.
  */
 public final class HotSwapBench {
+    private static final int IN_FLIGHT = 10_000;
+
+    /** What one round saw. */
+    private record Round(double throughput, double slowestWindow, double medianWindow, double longestSubmitMs,
+                         double longestGapMs) {
+    }
+
     private HotSwapBench() {
     }
 
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
+        int rounds = quick ? 1 : 5;
+        long seconds = quick ? 4 : 12;
         BenchFelix felix = BenchFelix.start(Map.of());
         Worker worker = felix.worker();
-        long seconds = quick ? 4 : 12;
-        Semaphore inFlight = new Semaphore(10_000);
+        Semaphore inFlight = new Semaphore(IN_FLIGHT);
         ConcurrentLinkedQueue<TaskHandle> failures = new ConcurrentLinkedQueue<>();
+        AtomicLong submitted = new AtomicLong();
         AtomicLong succeeded = new AtomicLong();
-        long[] buckets = new long[(int) (seconds * 10) + 20];
-        long start = System.nanoTime();
-        long end = start + Duration.ofSeconds(seconds).toNanos();
+        AtomicBoolean swapping = new AtomicBoolean(true);
         Thread swapper = Thread.ofPlatform().name("swapper").start(() -> {
             String[] cycle = {"prefork", "green", "prefork", "threads"};
             try {
-                for (int i = 0; System.nanoTime() < end; i++) {
+                for (int i = 0; swapping.get(); i++) {
                     Thread.sleep(1000);
                     worker.use(cycle[i % cycle.length], 2);
                 }
@@ -42,7 +55,41 @@ public final class HotSwapBench {
                 Thread.currentThread().interrupt();
             }
         });
-        long submitted = 0;
+        List<Round> all = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            all.add(round(worker, seconds, inFlight, submitted, succeeded, failures));
+        }
+        swapping.set(false);
+        swapper.join();
+        inFlight.acquire(IN_FLIGHT); // every task has completed
+        System.out.printf("%nWorker hot-swap every second, %d round(s) of %d s (threads → prefork → green → prefork → threads ...)"
+                + "; median (range) of the rounds%n%n", rounds, seconds);
+        System.out.println("| measure | value | target |");
+        System.out.println("|---|---|---|");
+        System.out.printf("| tasks submitted / succeeded / failed | %d / %d / %d | 0 lost: %s |%n", submitted.get(), succeeded.get(),
+                failures.size(), failures.isEmpty() && submitted.get() == succeeded.get() ? "PASS" : "MISS");
+        System.out.printf("| throughput | %s tasks/s | |%n", spread(all, Round::throughput).format());
+        System.out.printf("| slowest 100 ms window vs median one | %s vs %s tasks | |%n", spread(all, Round::slowestWindow).format(),
+                spread(all, Round::medianWindow).format());
+        Spread submit = spread(all, Round::longestSubmitMs);
+        System.out.printf("| longest pause in acceptance (one Worker.submit call) | %s | ≤ 20 ms: %s |%n",
+                millis(submit), submit.median() <= 20 ? "PASS" : "MISS");
+        System.out.printf("| longest gap between accepted tasks (incl. %,d-in-flight backpressure) | %s | |%n",
+                IN_FLIGHT, millis(spread(all, Round::longestGapMs)));
+        felix.close();
+        if (!failures.isEmpty()) {
+            System.out.println("FAILED: " + failures.peek());
+            System.exit(1);
+        }
+    }
+
+    /** Submits for {@code seconds}, then waits for this round's tasks, so rounds do not share completions. */
+    private static Round round(Worker worker, long seconds, Semaphore inFlight, AtomicLong submitted, AtomicLong succeeded,
+                               ConcurrentLinkedQueue<TaskHandle> failures) throws InterruptedException {
+        long[] buckets = new long[(int) (seconds * 10) + 20];
+        long start = System.nanoTime();
+        long end = start + Duration.ofSeconds(seconds).toNanos();
+        AtomicLong done = new AtomicLong();
         long longestSubmit = 0; // time inside Worker.submit: the worker's own pause in accepting tasks
         long longestGap = 0;    // between two accepted tasks, including the benchmark's own backpressure
         long last = System.nanoTime();
@@ -50,15 +97,15 @@ public final class HotSwapBench {
             inFlight.acquire();
             long before = System.nanoTime();
             TaskHandle h = worker.submit(TaskRequest.of("add", 1, 2));
-            submitted++;
+            submitted.incrementAndGet();
             long now = System.nanoTime();
             longestSubmit = Math.max(longestSubmit, now - before);
             longestGap = Math.max(longestGap, now - last);
             last = now;
             h.result().whenComplete((v, e) -> {
-                inFlight.release();
                 if (e == null) {
                     succeeded.incrementAndGet();
+                    done.incrementAndGet();
                     int b = (int) ((System.nanoTime() - start) / 100_000_000L);
                     synchronized (buckets) {
                         buckets[Math.min(b, buckets.length - 1)]++;
@@ -66,26 +113,27 @@ public final class HotSwapBench {
                 } else {
                     failures.add(h);
                 }
+                inFlight.release();
             });
         }
-        swapper.join();
-        inFlight.acquire(10_000); // every task has completed
-        long[] windows = java.util.Arrays.copyOf(buckets, (int) (seconds * 10));
-        long[] sorted = windows.clone();
-        java.util.Arrays.sort(sorted);
-        System.out.printf("%nWorker hot-swap every second for %d s (threads → prefork → green → prefork → threads ...)%n%n", seconds);
-        System.out.println("| measure | value | target |");
-        System.out.println("|---|---|---|");
-        System.out.printf("| tasks submitted / succeeded / failed | %d / %d / %d | 0 lost |%n", submitted, succeeded.get(), failures.size());
-        System.out.printf("| throughput | %.0f tasks/s | |%n", succeeded.get() / (double) seconds);
-        System.out.printf("| slowest 100 ms window vs median | %d vs %d tasks | |%n", sorted[0] * 1, sorted[sorted.length / 2]);
-        System.out.printf("| longest pause in acceptance (one Worker.submit call) | %.1f ms | ≤ 20 ms: %s |%n", longestSubmit / 1e6,
-                longestSubmit <= 20_000_000L ? "PASS" : "MISS");
-        System.out.printf("| longest gap between accepted tasks (incl. 10 000-in-flight backpressure) | %.1f ms | |%n", longestGap / 1e6);
-        felix.close();
-        if (!failures.isEmpty()) {
-            System.out.println("FAILED: " + failures.peek());
-            System.exit(1);
+        inFlight.acquire(IN_FLIGHT); // this round's tasks have completed
+        inFlight.release(IN_FLIGHT);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long[] windows;
+        synchronized (buckets) {
+            windows = Arrays.copyOf(buckets, (int) (seconds * 10));
         }
+        Arrays.sort(windows);
+        return new Round(done.get() / elapsed, windows[0], windows[windows.length / 2], longestSubmit / 1e6,
+                longestGap / 1e6);
+    }
+
+    private static String millis(Spread s) {
+        return s.runs() == 1 ? String.format(Locale.ROOT, "%.1f ms", s.median())
+                : String.format(Locale.ROOT, "%.1f ms (%.1f–%.1f)", s.median(), s.min(), s.max());
+    }
+
+    private static Spread spread(List<Round> rounds, java.util.function.ToDoubleFunction<Round> figure) {
+        return Spread.of(rounds.stream().map(figure::applyAsDouble).toList());
     }
 }

@@ -67,14 +67,14 @@ public final class ApiServlet extends HttpServlet {
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String denied = access.denyWrite(req);
         if (denied != null) {
-            Responses.error(resp, 403, denied);
+            refuseUnread(resp, 403, denied);
             return;
         }
         Map<String, Object> body;
         try {
             body = readBody(req);
         } catch (IllegalArgumentException e) {
-            Responses.error(resp, 400, e.getMessage());
+            refuseUnread(resp, 400, e.getMessage());
             return;
         }
         String action = String.valueOf(req.getPathInfo());
@@ -122,6 +122,17 @@ public final class ApiServlet extends HttpServlet {
         TaskHandle h = worker.submit(TaskRequest.builder(string(body, "task")).args((List<Object>) args)
                 .kwargs((Map<String, Object>) kwargs).build());
         return Map.of("id", h.taskId());
+    }
+
+    /**
+     * Refuses a change whose body was not read (or not to its end), and closes the connection after the answer,
+     * saying so: the server cannot skip an unread body safely, and a client told nothing would send its next
+     * request on a connection the server then drops (the JDK's HttpClient failed such a POST with "header
+     * parser received no bytes").
+     */
+    private static void refuseUnread(HttpServletResponse resp, int status, String message) throws IOException {
+        resp.setHeader("Connection", "close");
+        Responses.error(resp, status, message);
     }
 
     private static Map<String, Object> readBody(HttpServletRequest req) throws IOException {

@@ -61,7 +61,6 @@ public final class HotSwapBench {
         }
         swapping.set(false);
         swapper.join();
-        inFlight.acquire(IN_FLIGHT); // every task has completed
         System.out.printf("%nWorker hot-swap every second, %d round(s) of %d s (threads → prefork → green → prefork → threads ...)"
                 + "; median (range) of the rounds%n%n", rounds, seconds);
         System.out.println("| measure | value | target |");

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,7 +43,7 @@ public abstract class InProcessPool extends AbstractPool {
      * Every worker and the job it runs: for terminateJob, stats and a hard terminate. Changed only when a
      * worker comes or goes, never per task. Queued jobs are found in the subclass's queue.
      */
-    private final Set<WorkerSlot> slots = ConcurrentHashMap.newKeySet();
+    private final SlotRegistry slots = new SlotRegistry();
     /** Jobs waiting for a worker, unless a subclass keeps them elsewhere (see {@link #enqueue}). */
     private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
     /**
@@ -140,9 +139,7 @@ public abstract class InProcessPool extends AbstractPool {
     @Override
     protected final void onApply(PoolTaskHandle handle, Task task) {
         TaskRequest request = handle.request();
-        Duration soft = config().softTimeLimitFor(request);
-        Duration hard = config().timeLimitFor(request);
-        Job job = new Job(this, handle, task, soft, hard);
+        Job job = new Job(this, handle, task);
         // Count first, then re-check the state: stop() sets CLOSE and then compares the counts, so either
         // this thread sees CLOSE and refuses, or stop() sees the job and waits for it. Never both miss.
         accepted.increment();
@@ -213,7 +210,7 @@ public abstract class InProcessPool extends AbstractPool {
     public PoolStats stats() {
         List<WorkerInfo> workers = new ArrayList<>();
         int active = 0;
-        for (WorkerSlot slot : slots) {
+        for (WorkerSlot slot : slots.snapshot()) {
             WorkerInfo info = slot.info();
             workers.add(info);
             active += info.state().equals("busy") ? 1 : 0;
@@ -225,7 +222,7 @@ public abstract class InProcessPool extends AbstractPool {
     /** The jobs that workers are running now (including abandoned ones whose thread has not come back). */
     private List<Job> runningJobs() {
         List<Job> jobs = new ArrayList<>();
-        for (WorkerSlot slot : slots) {
+        for (WorkerSlot slot : slots.snapshot()) {
             Job job = slot.current();
             if (job != null) {
                 jobs.add(job);
@@ -236,7 +233,11 @@ public abstract class InProcessPool extends AbstractPool {
 
     /** Registers a new worker; subclasses call this when a worker thread starts. */
     protected final WorkerSlot openSlot(String workerId) {
-        WorkerSlot slot = new WorkerSlot(workerId);
+        return openSlot(new WorkerSlot(workerId));
+    }
+
+    /** Registers a worker whose slot the subclass made itself (see {@link WorkerSlot#WorkerSlot(String)}). */
+    protected final <S extends WorkerSlot> S openSlot(S slot) {
         slots.add(slot);
         return slot;
     }

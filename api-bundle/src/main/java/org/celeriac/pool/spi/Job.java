@@ -48,23 +48,17 @@ public final class Job implements TaskContext, Runnable {
     private final InProcessPool pool;
     private final PoolTaskHandle handle;
     private final Task task;
-    private final Duration softLimit;
-    private final Duration hardLimit;
-
+    // Fields are few on purpose: a green pool holds a Job per task in flight, up to a million of them.
     private volatile int state = QUEUED;
     private Thread thread;                // written before QUEUED -> RUNNING, read only after seeing RUNNING
-    private volatile String workerId;
-    private volatile boolean cancelled;
     private SoftTimeLimit soft = SoftTimeLimit.NONE; // armed, read and finished by the running thread only
     private ScheduledFuture<?> hardTimer;  // written and cancelled by the running thread only
     private System.Logger logger;
 
-    Job(InProcessPool pool, PoolTaskHandle handle, Task task, Duration softLimit, Duration hardLimit) {
+    Job(InProcessPool pool, PoolTaskHandle handle, Task task) {
         this.pool = pool;
         this.handle = handle;
         this.task = task;
-        this.softLimit = softLimit;
-        this.hardLimit = hardLimit;
     }
 
     /** The pool-side handle. */
@@ -90,6 +84,14 @@ public final class Job implements TaskContext, Runnable {
      *         slot, so the caller must not take another task on its behalf
      */
     public boolean execute() {
+        return execute(null);
+    }
+
+    /**
+     * {@link #execute()} on the worker of {@code slot}, which the task reports as its worker instead of the
+     * thread's name (see {@link WorkerSlot#WorkerSlot(String, long, Job)}); {@code null}: the thread's name.
+     */
+    public boolean execute(WorkerSlot slot) {
         TaskExpiredException expired = handle.expiredBeforeStart();
         if (expired != null) {
             if (STATE.compareAndSet(this, QUEUED, CANCELLED)) {
@@ -100,9 +102,7 @@ public final class Job implements TaskContext, Runnable {
         }
         TaskRequest request = handle.request();
         Thread me = Thread.currentThread();
-        String worker = pool.workerId(me);
         thread = me;
-        workerId = worker;
         if (pool.state() == PoolState.TERMINATE) {
             cancelQueued(new TaskTerminatedException("pool '" + pool.name() + "' was terminated before task "
                     + request.id() + " started"));
@@ -111,8 +111,12 @@ public final class Job implements TaskContext, Runnable {
         if (!STATE.compareAndSet(this, QUEUED, RUNNING)) {
             return true; // cancelled while queued: nothing to run, the slot is still ours
         }
-        handle.markStarted(worker);
-        armTimers();
+        if (slot != null) {
+            handle.markStarted(slot);
+        } else {
+            handle.markStarted(pool.workerId(me));
+        }
+        armTimers(request);
         Object result = null;
         Throwable error = null;
         try {
@@ -192,7 +196,6 @@ public final class Job implements TaskContext, Runnable {
         if (!STATE.compareAndSet(this, QUEUED, CANCELLED)) {
             return false;
         }
-        cancelled = true;
         handle.fail(error);
         pool.jobFinished(this);
         return true;
@@ -206,7 +209,6 @@ public final class Job implements TaskContext, Runnable {
      */
     boolean abandon(Throwable error) {
         if (STATE.compareAndSet(this, QUEUED, CANCELLED)) {
-            cancelled = true;
             handle.fail(error);
             pool.removeQueued(this);
             pool.jobFinished(this);
@@ -215,22 +217,23 @@ public final class Job implements TaskContext, Runnable {
         if (!abandonRunning()) {
             return false;
         }
-        cancelled = true;
         handle.fail(error);
         pool.jobFinished(this);
         pool.jobAbandoned(this);
         return true;
     }
 
-    private void armTimers() {
+    /** The limits in effect when the task starts (a pool's config changes only with a restart). */
+    private void armTimers(TaskRequest request) {
+        Duration softLimit = pool.config().softTimeLimitFor(request);
         if (softLimit != null) {
-            soft = SoftTimeLimit.arm(handle.request(), softLimit, pool.timers());
+            soft = SoftTimeLimit.arm(request, softLimit, pool.timers());
         }
-        Duration hard = hardLimit;
+        Duration hard = pool.config().timeLimitFor(request);
         if (hard != null) {
             hardTimer = pool.schedule(() -> abandon(new TimeLimitExceededException(
-                    "task " + handle.request().name() + "[" + handle.taskId() + "] exceeded its hard time limit of "
-                            + hard + " on " + workerId)), hard);
+                    "task " + request.name() + "[" + handle.taskId() + "] exceeded its hard time limit of "
+                            + hard + " on " + handle.workerId())), hard);
         }
     }
 
@@ -243,12 +246,14 @@ public final class Job implements TaskContext, Runnable {
 
     @Override
     public String workerId() {
-        return workerId;
+        return handle.workerId();
     }
 
+    /** Also true from the moment a terminate or hard limit starts interrupting the task. */
     @Override
     public boolean isCancelled() {
-        return cancelled || soft.hit();
+        int s = state;
+        return s == INTERRUPTING || s == ABANDONED || s == CANCELLED || soft.hit();
     }
 
     @Override

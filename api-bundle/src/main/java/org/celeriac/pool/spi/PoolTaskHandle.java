@@ -39,8 +39,6 @@ public final class PoolTaskHandle implements TaskHandle {
             throw new ExceptionInInitializerError(e);
         }
     }
-    private volatile String workerId;
-
     PoolTaskHandle(TaskRequest request, AbstractPool pool) {
         this.request = request;
         this.pool = pool;
@@ -68,7 +66,7 @@ public final class PoolTaskHandle implements TaskHandle {
 
     @Override
     public String workerId() {
-        return workerId;
+        return START_SIGNAL.worker(this);
     }
 
     @Override
@@ -100,7 +98,14 @@ public final class PoolTaskHandle implements TaskHandle {
 
     /** Marks the task as running on {@code worker}; ignored once the handle is complete. */
     public void markStarted(String worker) {
-        this.workerId = worker;
+        if (STATE.compareAndSet(this, TaskState.PENDING, TaskState.STARTED)) {
+            START_SIGNAL.started(this, worker);
+            pool.taskStarted(this);
+        }
+    }
+
+    /** {@link #markStarted(String)} with the worker's id made only when asked (see {@link WorkerSlot}). */
+    void markStarted(WorkerSlot worker) {
         if (STATE.compareAndSet(this, TaskState.PENDING, TaskState.STARTED)) {
             START_SIGNAL.started(this, worker);
             pool.taskStarted(this);

@@ -8,20 +8,59 @@ import org.celeriac.pool.api.WorkerInfo;
  * now. Only the worker writes {@link #current} and {@code tasksDone}; other threads read them to find a
  * running task (terminateJob, terminate) or to report stats. Keeping this per worker, instead of a shared
  * map of running tasks, keeps the task path free of contended writes.
+ * A slot belongs to one pool and is registered at most once.
  */
-public final class WorkerSlot {
-    private final String id;
+public class WorkerSlot {
+    /** The id, or its prefix when {@link #number} is not negative (the id is then made when asked). */
+    private final String prefix;
+    private final long number;
     private final long createdNanos = System.nanoTime();
     private volatile Job current;
     private volatile long tasksDone;
+    /** Links in the pool's {@link SlotRegistry}, guarded by the registry's stripe. */
+    WorkerSlot prev;
+    WorkerSlot next;
 
-    WorkerSlot(String id) {
-        this.id = id;
+    /** A slot for the worker {@code id}, registered with {@link InProcessPool#openSlot(WorkerSlot)}. */
+    protected WorkerSlot(String id) {
+        this.prefix = id;
+        this.number = -1;
     }
 
-    /** The worker's id (its thread's name). */
-    public String id() {
-        return id;
+    /**
+     * A slot for the worker {@code prefix + number}, whose worker starts with {@code first}. For pools that
+     * make a worker per task (green), which subclass it as the worker's {@code Runnable}, so that the one
+     * object serves as both:
+     * <ul>
+     * <li>the id is a string only when someone asks for it (stats, a task's {@code workerId()}), not a
+     * 56-byte string per task in flight;</li>
+     * <li>{@code first} is the {@linkplain #current() current} job from the moment the slot is registered,
+     * so terminateJob finds it before the worker gets to it, and the worker needs no field to carry it.</li>
+     * </ul>
+     * Jobs run with {@link Job#execute(WorkerSlot)} report this id as their worker.
+     */
+    protected WorkerSlot(String prefix, long number, Job first) {
+        if (number < 0) {
+            throw new IllegalArgumentException("worker number must not be negative: " + number);
+        }
+        this.prefix = prefix;
+        this.number = number;
+        this.current = first;
+    }
+
+    /** The worker's id (its thread's name, or the prefix and number it was made with). */
+    public final String id() {
+        return number < 0 ? prefix : prefix + number;
+    }
+
+    @Override
+    public final String toString() {
+        return id();
+    }
+
+    /** Spreads slots over the registry's stripes without making the id. */
+    final int stripeHash() {
+        return prefix.hashCode() * 31 + Long.hashCode(number); // a String caches its hash
     }
 
     /** Marks {@code job} as this worker's current job; called by the worker before it executes the job. */
@@ -35,14 +74,15 @@ public final class WorkerSlot {
         tasksDone = tasksDone + 1; // single writer
     }
 
-    Job current() {
+    /** The job this worker runs now, or is about to run; {@code null} between jobs. */
+    protected final Job current() {
         return current;
     }
 
     WorkerInfo info() {
         Job job = current;
         String state = job == null ? "idle" : job.isRunning() ? "busy" : job.isAbandoned() ? "abandoned" : "idle";
-        return new WorkerInfo(id, state, job == null ? null : job.request().id(), tasksDone, -1,
+        return new WorkerInfo(id(), state, job == null ? null : job.request().id(), tasksDone, -1,
                 Duration.ofNanos(System.nanoTime() - createdNanos));
     }
 }

@@ -262,6 +262,11 @@ public abstract class PoolContractTest {
         pool.terminate(); // idempotent
     }
 
+    /** Whether a task's worker id is the id of the worker that stats show running it (solo: the caller's thread). */
+    protected boolean tasksReportTheirStatsWorker() {
+        return true;
+    }
+
     @Test
     void statsDescribeThePool() throws Exception {
         start();
@@ -274,8 +279,13 @@ public abstract class PoolContractTest {
         // Workers may start eagerly (a thread per slot, a warm spare child) or per task (green): whatever the
         // pool keeps, exactly one of them runs this task.
         assertEquals(1, stats.workers().stream().filter(w -> h.taskId().equals(w.taskId())).count(), stats.toString());
+        String runner = stats.workers().stream().filter(w -> h.taskId().equals(w.taskId())).findFirst().orElseThrow().id();
         tasks.open("stats");
-        h.await(WAIT);
+        h.await(WAIT); // solo's handle is known to the test only once the task has run
+        if (tasksReportTheirStatsWorker()) {
+            assertEquals(runner, h.workerId(), "the handle names the worker that stats showed running the task");
+            assertEquals(runner, h.started().toCompletableFuture().getNow(null), "started() completes with the same id");
+        }
     }
 
     @Test

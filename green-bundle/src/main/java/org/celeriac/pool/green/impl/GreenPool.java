@@ -1,12 +1,10 @@
 package org.celeriac.pool.green.impl;
 
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolCapability;
 import org.celeriac.pool.api.PoolConfig;
@@ -37,10 +35,13 @@ import org.osgi.service.component.annotations.ServiceScope;
 @PoolService(name = {"green", "gevent", "eventlet"}, green = true)
 public final class GreenPool extends InProcessPool {
     static final int DEFAULT_CONCURRENCY = 1000;
+    /** Unnamed virtual threads: see {@link Runner}. A factory, unlike a builder, is safe to share. */
+    private static final ThreadFactory THREADS = Thread.ofVirtual().factory();
 
     private final AtomicInteger running = new AtomicInteger();
+    /** Numbers the runners, whose ids are green-1, green-2, ... */
+    private final AtomicLong runnerCount = new AtomicLong();
     private volatile int limit;
-    private ThreadFactory threads;
 
     @Activate
     public GreenPool(@Reference PoolEnvironment env) {
@@ -58,7 +59,6 @@ public final class GreenPool extends InProcessPool {
     @Override
     protected void onStart(PoolConfig config) {
         limit = config.concurrencyOr(DEFAULT_CONCURRENCY);
-        threads = Thread.ofVirtual().name("green-", 1).factory();
     }
 
     @Override
@@ -72,7 +72,7 @@ public final class GreenPool extends InProcessPool {
     }
 
     private void start(Job job) {
-        threads.newThread(() -> runFrom(job)).start();
+        THREADS.newThread(new Runner(runnerCount.incrementAndGet(), job)).start();
     }
 
     /** Starts a runner for queued jobs while slots are free. */
@@ -99,21 +99,33 @@ public final class GreenPool extends InProcessPool {
         }
     }
 
-    /** The body of a virtual thread: runs jobs while the queue has some, holding one slot. */
-    private void runFrom(Job first) {
-        WorkerSlot slot = openSlot(Thread.currentThread().getName());
-        try {
-            Job job = first;
-            while (job != null) {
-                slot.begin(job);
-                if (!job.execute()) {
-                    return; // abandoned: jobAbandoned() already gave the slot back
+    /**
+     * The body of one virtual thread and its worker slot in one object: a green pool starts one per task
+     * below the bound, so every byte here is paid per task in flight. The thread has no name (a name is a
+     * 56-byte string per task); the worker's id, green-N, is made when someone asks. Runs jobs while the
+     * queue has some, holding one slot of {@code running}.
+     */
+    private final class Runner extends WorkerSlot implements Runnable {
+        Runner(long number, Job first) {
+            super("green-", number, first);
+        }
+
+        @Override
+        public void run() {
+            openSlot(this);
+            try {
+                Job job = current();
+                while (job != null) {
+                    begin(job);
+                    if (!job.execute(this)) {
+                        return; // abandoned: jobAbandoned() already gave the slot back
+                    }
+                    end();
+                    job = nextOrRelease();
                 }
-                slot.end();
-                job = nextOrRelease();
+            } finally {
+                closeSlot(this);
             }
-        } finally {
-            closeSlot(slot);
         }
     }
 

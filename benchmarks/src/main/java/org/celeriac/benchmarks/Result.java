@@ -25,6 +25,14 @@ record Result(String scenario, String unit, double celeriac, double baseline, St
                 range(n * 1e9 / b.max(), n * 1e9 / b.min()));
     }
 
+    /** Medians of paired rounds of a cost (time, bytes), scaled by {@code scale} into {@code unit}, with ranges. */
+    static Result ofSpreads(String scenario, String unit, double scale, Spread celeriac, Spread baseline,
+                            String baselineName, String target) {
+        return new Result(scenario, unit, celeriac.median() * scale, baseline.median() * scale, baselineName, false,
+                target, celeriac.runs() > 1 ? range(celeriac.min() * scale, celeriac.max() * scale) : "",
+                baseline.runs() > 1 ? range(baseline.min() * scale, baseline.max() * scale) : "");
+    }
+
     private static String range(double low, double high) {
         return fmt(low) + "–" + fmt(high);
     }

@@ -9,15 +9,19 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.celeriac.pool.spi.SoftTimeLimit;
 import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.TaskTerminatedException;
 import org.celeriac.pool.prefork.protocol.Frame;
 import org.celeriac.pool.prefork.protocol.FrameCodec;
 import org.celeriac.pool.prefork.protocol.Payloads;
@@ -46,6 +50,8 @@ public final class ChildMain {
     /** A JSON file (in the hub's private directory) with the worker's configurations for the child's bundles. */
     public static final String CONFIG_ENV = "CELERIAC_CHILD_CONFIG";
     static final long WATCH_MILLIS = 200;
+    /** See {@link #serve()}: a task that waited less than this starts without another read; a cancel that late races its start anyway. */
+    static final long STALE_READ_MILLIS = 1;
 
     private final SocketChannel channel;
     private final FrameCodec codec;
@@ -60,6 +66,12 @@ public final class ChildMain {
     });
     private long done;
     private volatile boolean leaving;
+    /** Frames read ahead of the one being run, in order (never a CANCEL: those go to {@link #cancelled}). */
+    private final ArrayDeque<Frame> ahead = new ArrayDeque<>();
+    /** Jobs read and not yet started that the worker cancelled. */
+    private final Set<Long> cancelled = new HashSet<>();
+    /** When the socket was last read (System.nanoTime). */
+    private long lastRead;
 
     private ChildMain(SocketChannel channel, FrameCodec codec, ChildFramework tasks, Path storage) {
         this.channel = channel;
@@ -167,19 +179,23 @@ public final class ChildMain {
         return jars;
     }
 
-    /** Reads frames and runs each task as it comes, until told to stop or the worker goes away. */
+    /**
+     * Reads frames and runs each task as it comes, until told to stop or the worker goes away. Before it
+     * starts a task, it takes in every frame already read, so that a CANCEL sent while the task waited
+     * behind another one is seen; if the socket was last read over {@value #STALE_READ_MILLIS} ms ago (the
+     * task waited behind a long one), it also reads what has arrived since, without blocking.
+     */
     private void serve() {
         ByteBuffer in = ByteBuffer.allocate(64 * 1024);
         try {
             for (;;) {
-                Frame f;
-                while ((f = codec.next()) == null) {
-                    in.clear();
-                    if (channel.read(in) < 0) {
-                        Runtime.getRuntime().halt(0); // the worker is gone: never outlive it
-                    }
-                    in.flip();
-                    codec.feed(in);
+                Frame f = ahead.poll();
+                if (f == null) {
+                    f = codec.next();
+                }
+                while (f == null) {
+                    read(in, true);
+                    f = codec.next();
                 }
                 if (f.type() == Frame.SHUTDOWN) {
                     leaving = true;
@@ -187,7 +203,19 @@ public final class ChildMain {
                     channel.close();
                     Runtime.getRuntime().halt(0);
                 }
-                answer(f);
+                if (f.type() == Frame.CANCEL) {
+                    continue; // its task came before it and has run: the cancel came too late
+                }
+                if (System.nanoTime() - lastRead > STALE_READ_MILLIS * 1_000_000) {
+                    read(in, false);
+                }
+                lookAhead(f);
+                if (cancelled.remove(f.job())) {
+                    write(channel, codec, Frame.json(Frame.RESULT, f.job(), Payloads.write(failure(
+                            TaskTerminatedException.class.getName(), "terminated before it started", ""))));
+                } else {
+                    answer(f);
+                }
             }
         } catch (IOException | ProtocolException e) {
             if (!leaving) {
@@ -195,6 +223,48 @@ public final class ChildMain {
             }
         }
         Runtime.getRuntime().halt(0);
+    }
+
+    /** Reads what the socket has, blocking until something comes if {@code block}; halts if the worker is gone. */
+    private void read(ByteBuffer in, boolean block) throws IOException {
+        in.clear();
+        int n;
+        if (block) {
+            n = channel.read(in);
+        } else {
+            channel.configureBlocking(false);
+            try {
+                n = channel.read(in);
+            } finally {
+                channel.configureBlocking(true);
+            }
+        }
+        if (n < 0) {
+            Runtime.getRuntime().halt(0); // the worker is gone: never outlive it
+        }
+        lastRead = System.nanoTime();
+        in.flip();
+        codec.feed(in);
+    }
+
+    /** Moves every frame already read into {@link #ahead}, and the cancels of tasks not yet run into {@link #cancelled}. */
+    private void lookAhead(Frame next) throws ProtocolException {
+        for (Frame g; (g = codec.next()) != null; ) {
+            if (g.type() != Frame.CANCEL) {
+                ahead.add(g);
+            } else if (g.job() == next.job() || waiting(g.job())) {
+                cancelled.add(g.job());
+            }
+        }
+    }
+
+    private boolean waiting(long job) {
+        for (Frame a : ahead) {
+            if (a.type() == Frame.TASK && a.job() == job) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs the task of frame {@code f} and writes its RESULT. */

@@ -16,6 +16,11 @@ public record Frame(byte type, long job, byte[] payload) {
     public static final byte RESULT = 3;
     /** Worker → child: finish what you have, then exit. */
     public static final byte SHUTDOWN = 4;
+    /**
+     * Worker → child: the task {@code job}, sent ahead of the one running, was terminated; skip it unless it
+     * has started. The child still answers it with a RESULT, so results stay in the order tasks were sent.
+     */
+    public static final byte CANCEL = 5;
     /** Child → worker: ready for work, tasks loaded; the value Celery's prefork children send. */
     public static final byte WORKER_UP = 15;
 
@@ -31,6 +36,6 @@ public record Frame(byte type, long job, byte[] payload) {
     }
 
     static boolean known(byte type) {
-        return type == HELLO || type == TASK || type == RESULT || type == SHUTDOWN || type == WORKER_UP;
+        return type == HELLO || type == TASK || type == RESULT || type == SHUTDOWN || type == CANCEL || type == WORKER_UP;
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
+import org.celeriac.examples.faults.AppendTask;
 import org.celeriac.examples.faults.ExitTask;
 import org.celeriac.examples.faults.OomTask;
 import org.celeriac.examples.faults.WaitTask;
@@ -51,7 +53,7 @@ class PreforkPoolTest {
     private final MapTaskRegistry registry = new MapTaskRegistry()
             .register("add", new AddTask()).register("echo", new EchoTask()).register("fail", new FailTask())
             .register("sleep", new SleepTask()).register("spin", new SpinTask()).register("pid", new PidTask())
-            .register("exit", new ExitTask()).register("oom", new OomTask()).register("wait", new WaitTask());
+            .register("exit", new ExitTask()).register("append", new AppendTask()).register("oom", new OomTask()).register("wait", new WaitTask());
     private PreforkPool pool;
 
     private PreforkPool start(PoolConfig config) {
@@ -169,14 +171,64 @@ class PreforkPoolTest {
         for (int i = 0; i < 10; i++) {
             queued.add(pool.applyAsync(TaskRequest.of("add", i, 1)));
         }
+        // At concurrency 1 the first one was sent ahead to the child: drain takes back only the other nine.
+        await("the first task sent ahead", () -> pool.stats().queued() == 9);
         List<TaskRequest> drained = pool.drainPending();
-        assertEquals(10, drained.size());
-        for (TaskHandle h : queued) {
+        assertEquals(9, drained.size());
+        for (TaskHandle h : queued.subList(1, 10)) {
             assertInstanceOf(TaskRequeuedException.class, failure(h));
         }
         assertTrue(pool.terminateJob(running.taskId()));
         assertInstanceOf(TaskTerminatedException.class, failure(running));
+        // The killed child never started the task sent ahead: the replacement runs it.
+        assertEquals(1L, ((Number) queued.get(0).await(WAIT)).longValue());
         assertEquals(2L, ((Number) pool.applyAsync(TaskRequest.of("add", 1, 1)).await(WAIT)).longValue());
+    }
+
+    /**
+     * With prefetch 4 the child may have read the tasks together with the running one, long before a cancel
+     * comes: it reads the socket again before it starts one that waited, so the cancel still counts.
+     */
+    @Test
+    void withPrefetchATaskTerminatedBeforeItStartsNeverRuns() throws Exception {
+        Path runs = Files.createTempFile("celeriac-cancel-", ".txt");
+        try {
+            start(PoolConfig.ofConcurrency(1).withOptions(Map.of("prefetch", "4")));
+            TaskHandle running = pool.applyAsync(TaskRequest.of("wait", 1.5));
+            List<TaskHandle> sent = new ArrayList<>();
+            for (String line : List.of("a", "b", "c")) {
+                sent.add(pool.applyAsync(TaskRequest.of("append", runs.toString(), line)));
+            }
+            busyChildPid(running);
+            await("all four sent to the child", () -> pool.stats().queued() == 0);
+            assertTrue(pool.terminateJob(sent.get(1).taskId()));
+            assertEquals("a", sent.get(0).await(WAIT));
+            assertInstanceOf(TaskTerminatedException.class, failure(sent.get(1)));
+            assertEquals("c", sent.get(2).await(WAIT));
+            assertEquals(List.of("a", "c"), Files.readAllLines(runs), "the cancelled task never ran");
+        } finally {
+            Files.deleteIfExists(runs);
+        }
+    }
+
+    /** Sent ahead at concurrency 1, then terminated before it started: the child skips it (Frame.CANCEL). */
+    @Test
+    void aTaskSentAheadAndTerminatedBeforeItStartsNeverRuns() throws Exception {
+        Path runs = Files.createTempFile("celeriac-cancel-", ".txt");
+        try {
+            start(PoolConfig.ofConcurrency(1));
+            TaskHandle running = pool.applyAsync(TaskRequest.of("wait", 1.5));
+            long pid = busyChildPid(running);
+            TaskHandle ahead = pool.applyAsync(TaskRequest.of("append", runs.toString(), "ahead"));
+            await("the task sent ahead", () -> pool.stats().queued() == 0);
+            assertTrue(pool.terminateJob(ahead.taskId()));
+            assertInstanceOf(TaskTerminatedException.class, failure(ahead));
+            assertEquals(pid, ((Number) running.await(WAIT)).longValue(), "the running task was not touched");
+            assertEquals("after", pool.applyAsync(TaskRequest.of("append", runs.toString(), "after")).await(WAIT));
+            assertEquals(List.of("after"), Files.readAllLines(runs), "the cancelled task never ran");
+        } finally {
+            Files.deleteIfExists(runs);
+        }
     }
 
     @Test

@@ -28,7 +28,7 @@ import org.celeriac.pool.prefork.protocol.ProtocolException;
  * idle, so that it never waits behind a busy child while another one could run it. With one child there is
  * no other child, and waiting only costs: the child idles for a round trip through the worker after every
  * task (on these machines 50–400 µs, mostly waking idle vCPUs; a ~1 ms task ran at 0.76x the raw loop's
- * speed, 0.83x with this). So at concurrency 1 the next task is sent while the current one runs. A task sent
+ * speed, 0.87–0.96x with this). So at concurrency 1 the next task is sent while the current one runs. A task sent
  * ahead that is terminated before it starts is skipped by the child ({@link Frame#CANCEL}); one that the
  * pool is drained of stays and runs (drain hands back only what the worker still holds).
  */

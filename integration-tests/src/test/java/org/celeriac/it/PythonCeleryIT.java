@@ -273,6 +273,11 @@ class PythonCeleryIT {
             workerConfig.delete();
             brokerConfig.update(brokerBefore);
             worker.autoscale(org.celeriac.worker.api.Autoscale.OFF);
+            // Config Admin delivers the deletion asynchronously: unless the worker is back on its default pool
+            // before this test ends, the switch can land after the next test chose its pool (seen in CI: the
+            // run meant for threads reported prefork).
+            FelixContainer.await("the worker back on its default pool", WAIT,
+                    () -> worker.activePool().equals(java.util.Optional.of("prefork")));
         }
     }
 

@@ -234,7 +234,7 @@ public final class PoolBench {
         List<TaskRequest> requests = requests("sleep", n);
         // Peak heap counts garbage too, so where a collection falls moves a single figure by up to 0.5x:
         // paired rounds, raw then green, reported as medians with their ranges.
-        int rounds = quick ? 1 : 3;
+        int rounds = quick ? 1 : 5;
         List<Double> rawWalls = new ArrayList<>();
         List<Double> rawHeaps = new ArrayList<>();
         List<Double> walls = new ArrayList<>();

@@ -9,7 +9,8 @@ import org.celeriac.pool.api.PoolConfig;
 /**
  * The prefork pool's own options ({@link PoolConfig#options()}), each validated with a message naming it:
  * <ul>
- *   <li>{@code prefetch} (1): tasks sent to a child before it answered; 1 = fair scheduling (Celery's -O fair)</li>
+ *   <li>{@code prefetch} (1): tasks sent to a child before it answered; 1 = fair scheduling (Celery's -O fair),
+ *       except at concurrency 1, where the next task is sent ahead (see {@link Scheduler})</li>
  *   <li>{@code proc.alive.timeout} (4 s): a child that is not up by then is killed and replaced</li>
  *   <li>{@code max.frame.bytes} (16 MiB): the largest frame either side accepts</li>
  *   <li>{@code child.heap} (64m): the child's -Xmx</li>

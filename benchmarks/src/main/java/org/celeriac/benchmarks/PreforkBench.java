@@ -38,6 +38,8 @@ public final class PreforkBench {
     private final List<String> json = new ArrayList<>();
     private final List<Path> classpath = new ArrayList<>();
     private final List<Path> taskJars = new ArrayList<>();
+    /** PASS/MISS lines for issue 16's ratio targets, printed under the table. */
+    private final List<String> verdicts = new ArrayList<>();
     /** Spawn → WORKER_UP of every child so far, from the pools' WORKER_UP events. */
     private final List<Long> startups = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final PoolEnvironment env = PoolEnvironment.of(new MapTaskRegistry()
@@ -66,10 +68,18 @@ public final class PreforkBench {
         b.ensureClassDataCache(); // first: recording it in the background would disturb the other figures
         b.roundTrips();
         b.row("raw UDS ping-pong, 64 outstanding", "%.0f frames/s", b.pingPong(64, b.quick ? 20_000 : 200_000)[0]);
+        double[] celery = b.celeryPrefork(b.quick ? 5_000 : 20_000);
+        String versus = celery == null ? "Celery not installed; in earlier runs 7.2k at c1, 10.7k at c2"
+                : String.format(Locale.ROOT, "Celery's prefork pool in this run: %.1fk at c1, %.1fk at c2", celery[0] / 1e3, celery[1] / 1e3);
         for (int prefetch : new int[] {1, 16}) {
             for (int c : new int[] {1, 2, 4}) {
                 double noop = b.throughput(c, prefetch, "echo", List.of(), b.quick ? 20_000 : 100_000);
-                b.row("no-op, concurrency " + c + ", prefetch " + prefetch, "%.0f tasks/s (Celery: 7.2k at c1, 10.7k at c2)", noop);
+                b.row("no-op, concurrency " + c + ", prefetch " + prefetch, "%.0f tasks/s (%s)", noop, versus);
+                if (c == 2 && celery != null) { // issue 16: fair c2 ≥ 5x Celery's prefork; prefetch 16 c2 ≥ 50k (5x Celery)
+                    double times = noop / celery[1];
+                    b.verdicts.add(String.format(Locale.ROOT, "%-4s prefork no-op c2, prefetch %d: %.1fx Celery's prefork c2 (target >= 5x)",
+                            times >= 5 ? "PASS" : "MISS", prefetch, times));
+                }
             }
         }
         for (int c : new int[] {1, 2}) {
@@ -313,10 +323,66 @@ public final class PreforkBench {
         }
     }
 
+    /**
+     * No-op tasks through Celery's own prefork pool ({@code celery.concurrency.prefork.TaskPool}, billiard's
+     * pool with its result threads, as a worker without an event loop drives it) at concurrency 1 and 2, in
+     * tasks/s; {@code null} without Debian's {@code python3-celery}.
+     */
+    private double[] celeryPrefork(int n) throws Exception {
+        if (!BrokerBench.pythonCelery()) {
+            return null;
+        }
+        Path dir = Files.createTempDirectory("celeriac-bench-celery-");
+        try {
+            Path script = dir.resolve("celery_prefork_pool.py");
+            Files.writeString(script, String.join("\n",
+                    "import sys, threading, time",
+                    "from celery import Celery",
+                    "from celery.concurrency.prefork import TaskPool",
+                    "app = Celery('bench')",
+                    "def noop(*args, **kwargs):",
+                    "    return None",
+                    "n = int(sys.argv[1])",
+                    "for c in (1, 2):",
+                    "    pool = TaskPool(limit=c, initargs=(app, 'bench@localhost'))",
+                    "    pool.start()",
+                    "    done, lock, finished = [0], threading.Lock(), threading.Event()",
+                    "    def callback(result, *rest):",
+                    "        with lock:",
+                    "            done[0] += 1",
+                    "            if done[0] == n:",
+                    "                finished.set()",
+                    "    t0 = time.time()",
+                    "    for i in range(n):",
+                    "        pool.apply_async(noop, callback=callback)",
+                    "    finished.wait(300)",
+                    "    print(n / (time.time() - t0) if done[0] == n else 0, flush=True)",
+                    "    pool.stop()", ""));
+            Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), Integer.toString(n))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String[] lines = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim().split("\n");
+            if (p.waitFor() != 0 || lines.length != 2) {
+                return null;
+            }
+            return new double[] {Double.parseDouble(lines[0]), Double.parseDouble(lines[1])};
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
     private void report(Path dir) throws IOException {
         System.out.println("| scenario | result |");
         System.out.println("|---|---|");
         rows.forEach(System.out::println);
+        if (!verdicts.isEmpty()) {
+            System.out.println();
+            verdicts.forEach(System.out::println);
+        }
         Files.createDirectories(dir);
         Path file = dir.resolve("prefork-" + (quick ? "quick" : "full") + ".json");
         Files.writeString(file, "{\"jdk\":\"" + Runtime.version() + "\",\"results\":[\n" + String.join(",\n", json) + "\n]}\n");

@@ -50,7 +50,10 @@ public final class ChildMain {
     /** A JSON file (in the hub's private directory) with the worker's configurations for the child's bundles. */
     public static final String CONFIG_ENV = "CELERIAC_CHILD_CONFIG";
     static final long WATCH_MILLIS = 200;
-    /** See {@link #serve()}: a task that waited less than this starts without another read; a cancel that late races its start anyway. */
+    /**
+     * See {@link #serve()}: a task that waited less than this starts without another read; a cancel sent
+     * that late races the task's start anyway.
+     */
     static final long STALE_READ_MILLIS = 1;
 
     private final SocketChannel channel;
@@ -247,7 +250,7 @@ public final class ChildMain {
         codec.feed(in);
     }
 
-    /** Moves every frame already read into {@link #ahead}, and the cancels of tasks not yet run into {@link #cancelled}. */
+    /** Moves the frames already read into {@link #ahead}, and the cancels of tasks not yet run into {@link #cancelled}. */
     private void lookAhead(Frame next) throws ProtocolException {
         for (Frame g; (g = codec.next()) != null; ) {
             if (g.type() != Frame.CANCEL) {

@@ -27,7 +27,8 @@ import org.knowm.xchart.XYChartBuilder;
 
 /**
  * CPU-bound scaling: a ~1 ms hash loop ({@code cpu 1000000}) on every pool at concurrency 1, 2 and 4, the
- * speed-up against the same pool at concurrency 1, and a raw single-threaded loop as the baseline. Writes
+ * speed-up against the same pool at concurrency 1, and a raw single-threaded loop as the baseline, run
+ * alternately with each pool's rounds at concurrency 1. Writes
  * {@code benchmarks/results/throughput-vs-concurrency.png}.
  */
 public final class ScalingBench {
@@ -58,32 +59,38 @@ public final class ScalingBench {
         int[] levels = {1, 2, 4};
         XYChart chart = new XYChartBuilder().width(800).height(500).title("CPU-bound tasks (~1 ms) on 2 cores")
                 .xAxisTitle("concurrency").yAxisTitle("tasks/s").build();
-        System.out.printf("%nCPU-bound scaling (%s mode); the raw single-threaded loop is measured again just before"
-                + " each pool (these machines drift by up to 30%% within minutes)%n%n", quick ? "quick" : "full");
+        int rounds = quick ? 1 : 5;
+        Duration warmUp = Duration.ofSeconds(quick ? 1 : 3);
+        System.out.printf("%nCPU-bound scaling (%s mode): medians of %d rounds; at c=1 each round also runs the raw"
+                + " single-threaded loop, so the ratio is taken under the same machine weather%n%n", quick ? "quick" : "full", rounds);
         System.out.println("| pool | c=1 | c=2 | c=4 | speed-up c2/c1 | raw loop | c1 vs raw loop |");
         System.out.println("|---|---|---|---|---|---|---|");
         List<String> verdicts = new ArrayList<>();
         for (var e : pools.entrySet()) {
-            double raw = rawRate(tasks);
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
+            Rates c1 = null;
             for (int c : levels) {
                 if (e.getKey().equals("solo") && c > 1) {
                     continue;
                 }
+                Rates r = rates(e.getValue().get(), c, tasks, warmUp, rounds, c == 1);
+                c1 = c == 1 ? r : c1;
                 xs.add((double) c);
-                ys.add(rate(e.getValue().get(), c, tasks, Duration.ofSeconds(quick ? 1 : 3)));
+                ys.add(r.pool().median());
             }
             chart.addSeries(e.getKey(), xs, ys);
-            double vsRaw = ys.get(0) / raw;
-            System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %.0f | %.2fx |%n", e.getKey(), ys.get(0),
+            Spread vsRaw = c1.vsRaw();
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %.0f | %s |%n", e.getKey(), ys.get(0),
                     ys.size() > 1 ? String.format(Locale.ROOT, "%.0f", ys.get(1)) : "-",
                     ys.size() > 2 ? String.format(Locale.ROOT, "%.0f", ys.get(2)) : "-",
-                    ys.size() > 1 ? String.format(Locale.ROOT, "%.2fx", ys.get(1) / ys.get(0)) : "-", raw, vsRaw);
+                    ys.size() > 1 ? String.format(Locale.ROOT, "%.2fx", ys.get(1) / ys.get(0)) : "-", c1.raw().median(),
+                    rounds > 1 ? String.format(Locale.ROOT, "%.2fx (%.2f–%.2f)", vsRaw.median(), vsRaw.min(), vsRaw.max())
+                            : String.format(Locale.ROOT, "%.2fx", vsRaw.median()));
             if (e.getKey().equals("prefork")) { // issue 16 item 2: CPU-bound tasks in children at native speed
                 double speedUp = ys.get(1) / ys.get(0);
                 verdicts.add(String.format(Locale.ROOT, "%-4s prefork c1 vs raw loop: %.2fx (target >= 0.95x)",
-                        vsRaw >= 0.95 ? "PASS" : "MISS", vsRaw));
+                        vsRaw.median() >= 0.95 ? "PASS" : "MISS", vsRaw.median()));
                 verdicts.add(String.format(Locale.ROOT, "%-4s prefork speed-up c2/c1: %.2fx (target >= 1.85x)",
                         speedUp >= 1.85 ? "PASS" : "MISS", speedUp));
             }
@@ -119,7 +126,15 @@ public final class ScalingBench {
         return h;
     }
 
-    private static double rate(BasePool pool, int concurrency, int tasks, Duration warmUp) throws Exception {
+    /**
+     * A pool's rates over the rounds, and, when paired, the raw loop's rate measured just before each of
+     * them and the per-round ratios (machine speed drifts by up to 30 % within a minute here).
+     */
+    private record Rates(Spread pool, Spread raw, Spread vsRaw) {
+    }
+
+    private static Rates rates(BasePool pool, int concurrency, int tasks, Duration warmUp, int rounds, boolean pairWithRaw)
+            throws Exception {
         pool.start(PoolConfig.ofConcurrency(concurrency).withOptions(java.util.Map.of("spare.children", "0")));
         try {
             // Warm-up until the JIT is done in every worker or child: at least half the measured tasks and at
@@ -129,9 +144,19 @@ public final class ScalingBench {
             do {
                 run(pool, tasks / 2);
             } while (System.nanoTime() < warmEnd);
-            long t0 = System.nanoTime();
-            run(pool, tasks);
-            return tasks * 1e9 / (System.nanoTime() - t0);
+            List<Double> ours = new ArrayList<>();
+            List<Double> raws = new ArrayList<>();
+            List<Double> ratios = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                double raw = pairWithRaw ? rawRate(tasks) : Double.NaN;
+                long t0 = System.nanoTime();
+                run(pool, tasks);
+                double rate = tasks * 1e9 / (System.nanoTime() - t0);
+                ours.add(rate);
+                raws.add(raw);
+                ratios.add(rate / raw);
+            }
+            return new Rates(Spread.of(ours), Spread.of(raws), Spread.of(ratios));
         } finally {
             pool.terminate();
         }

@@ -70,7 +70,7 @@ public final class PreforkBench {
         b.row("raw UDS ping-pong, 64 outstanding", "%.0f frames/s", b.pingPong(64, b.quick ? 20_000 : 200_000)[0]);
         double[] celery = b.celeryPrefork(b.quick ? 5_000 : 20_000);
         String versus = celery == null ? "Celery not installed; in earlier runs 7.2k at c1, 10.7k at c2"
-                : String.format(Locale.ROOT, "Celery's prefork pool in this run: %.1fk at c1, %.1fk at c2",
+                : String.format(Locale.ROOT, "Celery's prefork pool (AsynPool, -O fair) in this run: %.1fk at c1, %.1fk at c2",
                         celery[0] / 1e3, celery[1] / 1e3);
         for (int prefetch : new int[] {1, 16}) {
             for (int c : new int[] {1, 2, 4}) {
@@ -326,9 +326,9 @@ public final class PreforkBench {
     }
 
     /**
-     * No-op tasks through Celery's own prefork pool ({@code celery.concurrency.prefork.TaskPool}, billiard's
-     * pool with its result threads, as a worker without an event loop drives it) at concurrency 1 and 2, in
-     * tasks/s; {@code null} without Debian's {@code python3-celery}.
+     * No-op tasks through Celery's own prefork pool as its worker drives it: {@code TaskPool} with billiard's
+     * {@code AsynPool} on a kombu event loop, {@code -O fair}, no put locks (the worker's consumer limits what
+     * it applies), at concurrency 1 and 2, in tasks/s; {@code null} without Debian's {@code python3-celery}.
      */
     private double[] celeryPrefork(int n) throws Exception {
         if (!BrokerBench.pythonCelery()) {
@@ -338,28 +338,36 @@ public final class PreforkBench {
         try {
             Path script = dir.resolve("celery_prefork_pool.py");
             Files.writeString(script, String.join("\n",
-                    "import sys, threading, time",
+                    "import sys, time",
                     "from celery import Celery",
                     "from celery.concurrency.prefork import TaskPool",
+                    "from kombu.asynchronous import Hub, set_event_loop",
                     "app = Celery('bench')",
                     "def noop(*args, **kwargs):",
                     "    return None",
                     "n = int(sys.argv[1])",
                     "for c in (1, 2):",
-                    "    pool = TaskPool(limit=c, initargs=(app, 'bench@localhost'))",
+                    "    hub = Hub()",
+                    "    set_event_loop(hub)",
+                    "    pool = TaskPool(limit=c, initargs=(app, 'bench@localhost'), threads=False, putlocks=False,",
+                    "                    sched_strategy='fair')",
                     "    pool.start()",
-                    "    done, lock, finished = [0], threading.Lock(), threading.Event()",
+                    "    pool.register_with_event_loop(hub)",
+                    "    up = time.time() + 3",
+                    "    while time.time() < up:  # the children start and say WORKER_UP through the loop",
+                    "        hub.run_once()",
+                    "    done = [0]",
                     "    def callback(result, *rest):",
-                    "        with lock:",
-                    "            done[0] += 1",
-                    "            if done[0] == n:",
-                    "                finished.set()",
+                    "        done[0] += 1",
                     "    t0 = time.time()",
                     "    for i in range(n):",
                     "        pool.apply_async(noop, callback=callback)",
-                    "    finished.wait(300)",
+                    "    deadline = time.time() + 300",
+                    "    while done[0] < n and time.time() < deadline:",
+                    "        hub.run_once()",
                     "    print(n / (time.time() - t0) if done[0] == n else 0, flush=True)",
-                    "    pool.stop()", ""));
+                    "    pool.terminate()",
+                    "    hub.close()", ""));
             Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), Integer.toString(n))
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

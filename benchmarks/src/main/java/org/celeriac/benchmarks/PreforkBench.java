@@ -334,9 +334,8 @@ public final class PreforkBench {
         if (!BrokerBench.pythonCelery()) {
             return null;
         }
-        Path dir = Files.createTempDirectory("celeriac-bench-celery-");
+        Path script = Files.createTempFile("celeriac-bench-celery-prefork-", ".py");
         try {
-            Path script = dir.resolve("celery_prefork_pool.py");
             Files.writeString(script, String.join("\n",
                     "import sys, time",
                     "from celery import Celery",
@@ -377,12 +376,7 @@ public final class PreforkBench {
             }
             return new double[] {Double.parseDouble(lines[0]), Double.parseDouble(lines[1])};
         } finally {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(dir);
+            Files.deleteIfExists(script);
         }
     }
 

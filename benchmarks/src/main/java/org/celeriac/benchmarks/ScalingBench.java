@@ -128,7 +128,8 @@ public final class ScalingBench {
 
     /**
      * A pool's rates over the rounds, and, when paired, the raw loop's rate measured just before each of
-     * them and the per-round ratios (machine speed drifts by up to 30 % within a minute here).
+     * them and the per-round ratios (machine speed drifts by up to 30 % within a minute here); otherwise
+     * {@code raw} and {@code vsRaw} are {@code null}.
      */
     private record Rates(Spread pool, Spread raw, Spread vsRaw) {
     }
@@ -148,15 +149,18 @@ public final class ScalingBench {
             List<Double> raws = new ArrayList<>();
             List<Double> ratios = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
-                double raw = pairWithRaw ? rawRate(tasks) : Double.NaN;
+                if (pairWithRaw) {
+                    raws.add(rawRate(tasks));
+                }
                 long t0 = System.nanoTime();
                 run(pool, tasks);
-                double rate = tasks * 1e9 / (System.nanoTime() - t0);
-                ours.add(rate);
-                raws.add(raw);
-                ratios.add(rate / raw);
+                ours.add(tasks * 1e9 / (System.nanoTime() - t0));
+                if (pairWithRaw) {
+                    ratios.add(ours.get(r) / raws.get(r));
+                }
             }
-            return new Rates(Spread.of(ours), Spread.of(raws), Spread.of(ratios));
+            return pairWithRaw ? new Rates(Spread.of(ours), Spread.of(raws), Spread.of(ratios))
+                    : new Rates(Spread.of(ours), null, null);
         } finally {
             pool.terminate();
         }

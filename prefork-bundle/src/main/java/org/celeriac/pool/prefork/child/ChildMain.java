@@ -9,21 +9,18 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.celeriac.pool.spi.SoftTimeLimit;
 import org.celeriac.pool.api.Task;
 import org.celeriac.pool.api.TaskRequest;
-import org.celeriac.pool.api.TaskTerminatedException;
 import org.celeriac.pool.prefork.protocol.Frame;
 import org.celeriac.pool.prefork.protocol.FrameCodec;
+import org.celeriac.pool.prefork.protocol.JobSlots;
 import org.celeriac.pool.prefork.protocol.Payloads;
 import org.celeriac.pool.prefork.protocol.ProtocolException;
 
@@ -49,16 +46,14 @@ public final class ChildMain {
     public static final String REPORT_RSS_ENV = "CELERIAC_REPORT_RSS";
     /** A JSON file (in the hub's private directory) with the worker's configurations for the child's bundles. */
     public static final String CONFIG_ENV = "CELERIAC_CHILD_CONFIG";
+    /** The file of the child's {@link JobSlots}, in the hub's private directory. */
+    public static final String SLOTS_ENV = "CELERIAC_CHILD_SLOTS";
     static final long WATCH_MILLIS = 200;
-    /**
-     * See {@link #serve()}: a task that waited less than this starts without another read; a cancel sent
-     * that late races the task's start anyway.
-     */
-    static final long STALE_READ_MILLIS = 1;
 
     private final SocketChannel channel;
     private final FrameCodec codec;
     private final ChildFramework tasks;
+    private final JobSlots slots;
     private final Path storage;
     private final String pid = Long.toString(ProcessHandle.current().pid());
     private final boolean reportRssEveryTask = "1".equals(System.getenv(REPORT_RSS_ENV));
@@ -68,18 +63,15 @@ public final class ChildMain {
         return t;
     });
     private long done;
+    /** TASK frames read so far: the next one's number (see {@link JobSlots}). */
+    private long framesRead;
     private volatile boolean leaving;
-    /** Frames read ahead of the one being run, in order (never a CANCEL: those go to {@link #cancelled}). */
-    private final ArrayDeque<Frame> ahead = new ArrayDeque<>();
-    /** Jobs read and not yet started that the worker cancelled. */
-    private final Set<Long> cancelled = new HashSet<>();
-    /** When the socket was last read (System.nanoTime). */
-    private long lastRead;
 
-    private ChildMain(SocketChannel channel, FrameCodec codec, ChildFramework tasks, Path storage) {
+    private ChildMain(SocketChannel channel, FrameCodec codec, ChildFramework tasks, JobSlots slots, Path storage) {
         this.channel = channel;
         this.codec = codec;
         this.tasks = tasks;
+        this.slots = slots;
         this.storage = storage;
     }
 
@@ -122,7 +114,9 @@ public final class ChildMain {
         // The framework's storage: beside the hub's socket, in its private (0700) directory.
         Path storage = Path.of(args[0]).resolveSibling("child-" + ProcessHandle.current().pid());
         ChildFramework tasks;
+        JobSlots slots;
         try {
+            slots = JobSlots.open(Path.of(System.getenv(SLOTS_ENV)));
             write(channel, codec, Frame.json(Frame.HELLO, 0, Payloads.write(hello)));
             tasks = ChildFramework.start(storage, jars(args, 2), configurations(), warnings);
             // What went wrong while loading goes to the worker, which says it once, not once per child.
@@ -133,7 +127,7 @@ public final class ChildMain {
             Runtime.getRuntime().halt(0);
             return;
         }
-        ChildMain child = new ChildMain(channel, codec, tasks, storage);
+        ChildMain child = new ChildMain(channel, codec, tasks, slots, storage);
         watchWorker();
         Thread.currentThread().setName("celeriac-child-task");
         child.serve();
@@ -183,22 +177,21 @@ public final class ChildMain {
     }
 
     /**
-     * Reads frames and runs each task as it comes, until told to stop or the worker goes away. Before it
-     * starts a task, it takes in every frame already read, so that a CANCEL sent while the task waited
-     * behind another one is seen; if the socket was last read over {@value #STALE_READ_MILLIS} ms ago (the
-     * task waited behind a long one), it also reads what has arrived since, without blocking.
+     * Reads frames and runs each task as it comes, until told to stop or the worker goes away. A task the
+     * worker took back before this child started it ({@link JobSlots}) is skipped and never answered.
      */
     private void serve() {
         ByteBuffer in = ByteBuffer.allocate(64 * 1024);
         try {
             for (;;) {
-                Frame f = ahead.poll();
-                if (f == null) {
-                    f = codec.next();
-                }
-                while (f == null) {
-                    read(in, true);
-                    f = codec.next();
+                Frame f;
+                while ((f = codec.next()) == null) {
+                    in.clear();
+                    if (channel.read(in) < 0) {
+                        Runtime.getRuntime().halt(0); // the worker is gone: never outlive it
+                    }
+                    in.flip();
+                    codec.feed(in);
                 }
                 if (f.type() == Frame.SHUTDOWN) {
                     leaving = true;
@@ -206,17 +199,10 @@ public final class ChildMain {
                     channel.close();
                     Runtime.getRuntime().halt(0);
                 }
-                if (f.type() == Frame.CANCEL) {
-                    continue; // its task came before it and has run: the cancel came too late
+                if (f.type() != Frame.TASK) {
+                    throw new ProtocolException("unexpected frame type " + f.type() + " from the worker");
                 }
-                if (System.nanoTime() - lastRead > STALE_READ_MILLIS * 1_000_000) {
-                    read(in, false);
-                }
-                lookAhead(f);
-                if (cancelled.remove(f.job())) {
-                    write(channel, codec, Frame.json(Frame.RESULT, f.job(), Payloads.write(failure(
-                            TaskTerminatedException.class.getName(), "terminated before it started", ""))));
-                } else {
+                if (slots.start(framesRead++, f.job())) {
                     answer(f);
                 }
             }
@@ -226,48 +212,6 @@ public final class ChildMain {
             }
         }
         Runtime.getRuntime().halt(0);
-    }
-
-    /** Reads what the socket has, blocking until something comes if {@code block}; halts if the worker is gone. */
-    private void read(ByteBuffer in, boolean block) throws IOException {
-        in.clear();
-        int n;
-        if (block) {
-            n = channel.read(in);
-        } else {
-            channel.configureBlocking(false);
-            try {
-                n = channel.read(in);
-            } finally {
-                channel.configureBlocking(true);
-            }
-        }
-        if (n < 0) {
-            Runtime.getRuntime().halt(0); // the worker is gone: never outlive it
-        }
-        lastRead = System.nanoTime();
-        in.flip();
-        codec.feed(in);
-    }
-
-    /** Moves the frames already read into {@link #ahead}, and the cancels of tasks not yet run into {@link #cancelled}. */
-    private void lookAhead(Frame next) throws ProtocolException {
-        for (Frame g; (g = codec.next()) != null; ) {
-            if (g.type() != Frame.CANCEL) {
-                ahead.add(g);
-            } else if (g.job() == next.job() || waiting(g.job())) {
-                cancelled.add(g.job());
-            }
-        }
-    }
-
-    private boolean waiting(long job) {
-        for (Frame a : ahead) {
-            if (a.type() == Frame.TASK && a.job() == job) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Runs the task of frame {@code f} and writes its RESULT. */
@@ -385,6 +329,9 @@ public final class ChildMain {
         codec.feed(b);
         Frame f = codec.next();
         Payloads.readObject(f);
+        JobSlots slots = JobSlots.create(storage.resolve("slots"), 64);
+        slots.sent(0, f.job());
+        slots.start(0, f.job());
         TaskRequest.builder("x").args(List.of(1)).build();
         Payloads.write(failure("x", "y", trace(new IllegalStateException("train"))));
         rss();

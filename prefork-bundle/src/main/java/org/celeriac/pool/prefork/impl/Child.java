@@ -5,6 +5,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import org.celeriac.pool.prefork.protocol.FrameCodec;
+import org.celeriac.pool.prefork.protocol.JobSlots;
 
 /**
  * One child process as the hub sees it. Confined to the hub thread, like everything the hub owns.
@@ -30,6 +31,14 @@ final class Child {
     /** Sent and not answered, oldest (the running one) first. */
     final ArrayDeque<PendingJob> outstanding = new ArrayDeque<>();
     final ArrayDeque<ByteBuffer> toWrite = new ArrayDeque<>();
+    /** Who owns each task sent and not answered: shared with the process (see {@link JobSlots}). */
+    JobSlots slots;
+    /** TASK frames written to it so far: the next one's number. */
+    long framesSent;
+    /** TASK frames it has surely read: up to the one of its latest RESULT. */
+    long framesRead;
+    /** Its process has ended: what is read from it now, it wrote before. */
+    boolean ended;
     long upNanos;
     long tasksDone;
     long rss = -1;
@@ -53,8 +62,9 @@ final class Child {
         this.spare = spare;
     }
 
-    boolean acceptsWork(int prefetch) {
-        return state == State.UP && !retireWhenIdle && !spare && outstanding.size() < prefetch;
+    boolean acceptsWork(int limit) {
+        return state == State.UP && !retireWhenIdle && !spare && outstanding.size() < limit
+                && framesSent - framesRead < slots.size(); // or a slot still in use would be reused
     }
 
     String describe() {

@@ -80,6 +80,13 @@ final class ChildChannels {
         }
     }
 
+    /** Reads what an ended child wrote and the hub has not read yet (its socket's buffer outlives it). */
+    void readRemaining(Child c) {
+        if (c.key != null && c.key.isValid()) {
+            read(c.key);
+        }
+    }
+
     private void read(SelectionKey key) {
         SocketChannel ch = (SocketChannel) key.channel();
         FrameCodec codec = key.attachment() instanceof Child c ? c.codec : ((Unmatched) key.attachment()).codec();

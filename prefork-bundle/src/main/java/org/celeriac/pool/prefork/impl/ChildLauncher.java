@@ -106,6 +106,7 @@ final class ChildLauncher {
         Map<String, String> env = pb.environment();
         env.put(ChildMain.SECRET_ENV, child.secret);
         env.put(ChildMain.MAX_FRAME_ENV, Integer.toString(options.maxFrameBytes()));
+        env.put(ChildMain.SLOTS_ENV, child.slots.file().toString());
         if (options.reportRssEveryTask()) {
             env.put(ChildMain.REPORT_RSS_ENV, "1");
         }

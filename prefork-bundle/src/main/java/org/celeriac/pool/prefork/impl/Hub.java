@@ -215,6 +215,11 @@ final class Hub {
 
     /** A child's process ended: a retirement, or a loss that fails exactly its running task. */
     private void childExited(Child c) {
+        if (!c.gone) {
+            // The RESULTs it wrote before it ended settle their tasks; what it had not started then runs elsewhere.
+            c.ended = true;
+            channels.readRemaining(c);
+        }
         Supervisor.Exit exit = supervisor.exited(c);
         if (exit == null) {
             return;

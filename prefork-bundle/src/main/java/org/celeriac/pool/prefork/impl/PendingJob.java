@@ -13,6 +13,8 @@ final class PendingJob {
     final PoolTaskHandle handle;
     final ByteBuffer frame;
     final Duration hardLimit;
+    /** The number of its TASK frame to the child it was sent to last ({@link Child#framesSent}). */
+    long frameNumber;
     /** Why the hub is about to kill the child running this job, if it is the hub's doing. */
     Throwable killReason;
 

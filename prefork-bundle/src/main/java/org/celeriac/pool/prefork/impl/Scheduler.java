@@ -16,34 +16,44 @@ import org.celeriac.pool.api.TimeLimitExceededException;
 import org.celeriac.pool.api.UnknownTaskException;
 import org.celeriac.pool.api.WorkerLostException;
 import org.celeriac.pool.prefork.protocol.Frame;
+import org.celeriac.pool.prefork.protocol.JobSlots;
 import org.celeriac.pool.prefork.protocol.Payloads;
 import org.celeriac.pool.prefork.protocol.ProtocolException;
 
 /**
  * The tasks: the queue, which child runs what, results, hard time limits, terminate and drain. Hub thread
- * only. An idle child gets the next task first (fair scheduling); with {@code prefetch} above 1, the least
- * loaded one. A child's sent tasks are its {@link Child#outstanding} queue, the running one first.
+ * only. A child's sent tasks are its {@link Child#outstanding} queue, the running one first.
  *
- * <p><b>Sending ahead at concurrency 1.</b> Fair scheduling keeps a task in the worker until a child is
- * idle, so that it never waits behind a busy child while another one could run it. With one child there is
- * no other child, and waiting only costs: the child idles for a round trip through the worker after every
- * task (on these machines 50–400 µs, mostly waking idle vCPUs; a ~1 ms task ran at 0.76x the raw loop's
- * speed, 0.87–0.96x with this). So at concurrency 1 the next task is sent while the current one runs. A task sent
- * ahead that is terminated before it starts is skipped by the child ({@link Frame#CANCEL}); one that the
- * pool is drained of stays and runs (drain hands back only what the worker still holds).
+ * <h2>Sending ahead, taking back</h2>
+ * Fair scheduling (Celery's {@code -O fair}) keeps a task in the worker until a child is idle, so that it
+ * never waits behind a busy child while another one could run it. But then every child idles for a round
+ * trip through the worker after each task (on these machines 50–400 µs, mostly waking idle vCPUs): a ~1 ms
+ * task ran at 0.76x the raw loop's speed at concurrency 1, and two children did not double one.
+ *
+ * <p>So a child always holds the next task while it runs one ({@code prefetch} tasks, at least 2), and the
+ * worker takes a task back from a child that has not started it yet ({@link JobSlots}: one compare-and-set
+ * in memory both share, no message): <ul>
+ *   <li>for a child that falls idle while nothing is queued (the task then waits behind a busy child no
+ *       longer than under fair scheduling: one message from the worker);</li>
+ *   <li>from a child that is retiring, or lost;</li>
+ *   <li>when it is terminated, or the pool is drained (a hot-swap hands it to the next pool).</li>
+ * </ul>
+ * A task the child has started is never taken back: it runs there, and is terminated by killing the child.
+ * A child is sent no task beyond its {@code max-tasks-per-child}.
  */
 final class Scheduler {
     private static final String UNKNOWN_TASK = UnknownTaskException.class.getName();
 
     private final Supervisor supervisor;
     private final PoolConfig config;
-    private final int prefetch;
+    /** The most tasks a child holds: {@code prefetch}, at least 2 (the running one and the next). */
+    private final int limit;
     private final ArrayDeque<PendingJob> queue = new ArrayDeque<>();
 
     Scheduler(Supervisor supervisor, PoolConfig config, int prefetch) {
         this.supervisor = supervisor;
         this.config = config;
-        this.prefetch = prefetch;
+        this.limit = Math.max(prefetch, 2);
     }
 
     void enqueue(PendingJob job) {
@@ -61,6 +71,11 @@ final class Scheduler {
 
     /** Sends queued tasks to children that take work (the frames go out when the hub flushes). */
     void dispatch() {
+        for (Child c : supervisor.children()) {
+            if (c.retireWhenIdle && c.outstanding.size() > 1) {
+                takeBackNotStarted(c); // run elsewhere what a leaving child has not started
+            }
+        }
         while (!queue.isEmpty()) {
             Child c = pickChild();
             if (c == null) {
@@ -75,21 +90,33 @@ final class Scheduler {
                 job.handle.fail(expired); // revoked if not started in time: a child never sees it
                 continue;
             }
-            c.outstanding.add(job);
-            if (c.outstanding.size() == 1) {
-                startRunning(c, job);
-            }
-            c.toWrite.add(job.frame.duplicate());
+            send(c, job);
         }
+        for (Child idle : supervisor.children()) {
+            if (idle.outstanding.isEmpty() && takesWork(idle, limit)) {
+                PendingJob job = takeBackForIdle();
+                if (job == null) {
+                    return;
+                }
+                send(idle, job);
+            }
+        }
+    }
+
+    private void send(Child c, PendingJob job) {
+        job.frameNumber = c.framesSent++;
+        c.slots.sent(job.frameNumber, job.number);
+        c.outstanding.add(job);
+        if (c.outstanding.size() == 1) {
+            startRunning(c, job);
+        }
+        c.toWrite.add(job.frame.duplicate());
     }
 
     private Child pickChild() {
         Child best = null;
-        int limit = prefetch == 1 && supervisor.target() == 1 ? 2 : prefetch; // see "sending ahead" above
         for (Child c : supervisor.children()) {
-            // A child from before the worker's tasks changed may run an old version of a task: none of them
-            // gets new work; the roll-over replaces them once the change has settled.
-            if (c.acceptsWork(limit) && c.generation == supervisor.generation()) {
+            if (takesWork(c, limit)) {
                 if (c.outstanding.isEmpty()) {
                     return c;
                 }
@@ -101,7 +128,39 @@ final class Scheduler {
         return best;
     }
 
+    private boolean takesWork(Child c, int limit) {
+        // A child from before the worker's tasks changed may run an old version of a task: none of them gets
+        // new work; the roll-over replaces them once the change has settled.
+        return c.acceptsWork(limit) && c.generation == supervisor.generation()
+                && (config.maxTasksPerChild() == 0 || c.tasksDone + c.outstanding.size() < config.maxTasksPerChild());
+    }
+
+    /** Takes the task sent last from a child that has not started it, for a child that is idle; or {@code null}. */
+    private PendingJob takeBackForIdle() {
+        for (Child c : supervisor.children()) {
+            PendingJob last = c.outstanding.peekLast();
+            if (c.outstanding.size() > 1 && c.slots.takeBack(last.frameNumber, last.number)) {
+                return c.outstanding.pollLast();
+            }
+        }
+        return null;
+    }
+
+    /** Puts back at the head of the queue, in order, what {@code c} holds and has not started (not its head). */
+    private void takeBackNotStarted(Child c) {
+        while (c.outstanding.size() > 1) {
+            PendingJob last = c.outstanding.peekLast();
+            if (!c.slots.takeBack(last.frameNumber, last.number)) {
+                return; // started: so are those before it (a child starts them in order)
+            }
+            queue.addFirst(c.outstanding.pollLast());
+        }
+    }
+
     private static void startRunning(Child c, PendingJob job) {
+        if (c.ended) {
+            return; // a RESULT read after the child's end: it never got to the next task
+        }
         c.hardDeadline = job.hardLimit == null ? 0 : System.nanoTime() + job.hardLimit.toNanos();
         job.handle.markStarted(Long.toString(c.pid));
     }
@@ -114,6 +173,7 @@ final class Scheduler {
         }
         Map<String, Object> msg = Payloads.readObject(f);
         c.outstanding.poll();
+        c.framesRead = job.frameNumber + 1; // frames it skipped before this one were taken back
         c.tasksDone++;
         c.hardDeadline = 0;
         if (msg.get("rss") instanceof Number rss) {
@@ -173,24 +233,31 @@ final class Scheduler {
     }
 
     /**
-     * A child was lost: its running task fails (with the hub's reason if the hub killed it), what was sent
-     * ahead and never started runs elsewhere. Returns the task that was running, or {@code null}.
+     * A child was lost (after the hub read what it wrote before it ended): the task it had started fails
+     * (with the hub's reason if the hub killed it), what it had not started runs elsewhere. Returns the task
+     * that failed, or {@code null}.
      */
     PendingJob childLost(Child c, String why) {
-        PendingJob running = c.outstanding.poll();
-        if (running != null) {
-            running.handle.fail(running.killReason != null ? running.killReason
-                    : new WorkerLostException(why + " while running task " + running.handle.request().name()
-                    + "[" + running.taskId() + "]"));
+        PendingJob failed = null;
+        for (PendingJob j; (j = c.outstanding.pollLast()) != null; ) {
+            if (j.killReason == null && c.slots.takeBack(j.frameNumber, j.number)) {
+                if (!j.handle.isDone()) {
+                    queue.addFirst(j);
+                }
+                continue;
+            }
+            j.handle.fail(j.killReason != null ? j.killReason
+                    : new WorkerLostException(why + " while running task " + j.handle.request().name() + "[" + j.taskId() + "]"));
+            failed = j;
         }
-        for (PendingJob notStarted; (notStarted = c.outstanding.pollLast()) != null; ) {
-            queue.addFirst(notStarted);
-        }
-        return running;
+        return failed;
     }
 
     /** Takes back every queued task (they fail here with TaskRequeuedException); returns their requests. */
     List<TaskRequest> drain() {
+        for (Child c : supervisor.children()) {
+            takeBackNotStarted(c);
+        }
         List<TaskRequest> drained = new ArrayList<>();
         for (PendingJob j; (j = queue.poll()) != null; ) {
             if (j.handle.fail(new TaskRequeuedException("task " + j.taskId() + " was taken back from pool 'prefork'"))) {
@@ -200,29 +267,43 @@ final class Scheduler {
         return drained;
     }
 
-    /** Celery's terminate_job: a queued task is removed, a running one's child is killed. */
+    /**
+     * Celery's terminate_job: a task the child has not started is taken back (queued or sent), one it has
+     * started has its child killed.
+     */
     boolean terminate(String taskId) {
         for (Iterator<PendingJob> it = queue.iterator(); it.hasNext(); ) {
             PendingJob j = it.next();
             if (j.taskId().equals(taskId)) {
                 it.remove();
-                return j.handle.fail(new TaskTerminatedException("task " + taskId + " was terminated before it started"));
+                return j.handle.fail(notStarted(taskId));
             }
         }
         for (Child c : supervisor.children()) {
-            PendingJob running = c.outstanding.peek();
-            if (running != null && running.taskId().equals(taskId)) {
-                killFor(c, running, new TaskTerminatedException("task " + taskId + " was terminated; " + c.describe() + " was killed"));
-                return true;
-            }
             for (PendingJob j : c.outstanding) {
-                if (j.taskId().equals(taskId)) { // sent ahead, not started when the child last answered
-                    c.toWrite.add(c.codec.encode(new Frame(Frame.CANCEL, j.number, new byte[0])));
-                    return j.handle.fail(new TaskTerminatedException("task " + taskId + " was terminated before it started"));
+                if (!j.taskId().equals(taskId)) {
+                    continue;
                 }
+                if (!c.slots.takeBack(j.frameNumber, j.number)) {
+                    killFor(c, j, new TaskTerminatedException("task " + taskId + " was terminated; " + c.describe() + " was killed"));
+                    return true;
+                }
+                boolean wasRunning = j == c.outstanding.peek();
+                c.outstanding.remove(j);
+                if (wasRunning) {
+                    c.hardDeadline = 0;
+                    if (!c.outstanding.isEmpty()) {
+                        startRunning(c, c.outstanding.peek());
+                    }
+                }
+                return j.handle.fail(notStarted(taskId));
             }
         }
         return false;
+    }
+
+    private static TaskTerminatedException notStarted(String taskId) {
+        return new TaskTerminatedException("task " + taskId + " was terminated before it started");
     }
 
     /** Fails everything queued or sent with {@code error} (a hard stop). */

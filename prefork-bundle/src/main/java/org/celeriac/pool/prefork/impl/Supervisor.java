@@ -2,6 +2,7 @@ package org.celeriac.pool.prefork.impl;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.celeriac.pool.api.WorkerInfo;
 import org.celeriac.pool.prefork.protocol.Frame;
+import org.celeriac.pool.prefork.protocol.JobSlots;
 
 /**
  * The children: how many there should be, starting them, telling them to leave, noticing how they ended,
@@ -130,6 +132,13 @@ final class Supervisor {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         Child c = new Child(nextIndex++, HexFormat.of().formatHex(secret), spare);
+        try {
+            // Room for every task a child may hold, and as many more taken back before it read them.
+            c.slots = JobSlots.create(socket.resolveSibling("slots-" + c.index), Math.max(64, 2 * options.prefetch()));
+        } catch (IOException e) {
+            spawnFailed(c, e);
+            return;
+        }
         c.generation = generation; // before its bundles are computed (on the spawner thread)
         children.add(c);
         spawner.execute(() -> {
@@ -159,7 +168,18 @@ final class Supervisor {
         LOG.log(Level.ERROR, "could not start a prefork child: " + e, e);
         c.gone = true;
         children.remove(c);
+        deleteSlots(c);
         backOff(true);
+    }
+
+    private static void deleteSlots(Child c) {
+        if (c.slots != null) {
+            try {
+                Files.deleteIfExists(c.slots.file()); // the mapping goes with the object; the directory goes with the pool
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, () -> "could not delete " + c.slots.file() + ": " + e);
+            }
+        }
     }
 
     /** The child said WORKER_UP: it takes work (or leaves, if it was retired meanwhile). */
@@ -210,6 +230,7 @@ final class Supervisor {
         } else {
             c.gone = true;
             children.remove(c);
+            deleteSlots(c);
         }
     }
 
@@ -226,6 +247,7 @@ final class Supervisor {
         if (c.key != null) {
             ChildChannels.close(c.key);
         }
+        deleteSlots(c);
         int code = c.process.exitValue();
         if (c.state == Child.State.RETIRING && code == 0 && c.outstanding.isEmpty()) {
             return new Exit(true, c.retireReason == null ? "retired" : c.retireReason);

@@ -10,17 +10,15 @@ import java.nio.charset.StandardCharsets;
 public record Frame(byte type, long job, byte[] payload) {
     /** Child → worker, first frame: {@code {"secret": ..., "pid": ...}} proves the child is the one the pool started. */
     public static final byte HELLO = 1;
-    /** Worker → child: run a task, {@code {"id", "name", "args", "kwargs", "headers", "soft"}} (headers only when any). */
+    /**
+     * Worker → child: run a task, {@code {"id", "name", "args", "kwargs", "headers", "soft"}} (headers only
+     * when any), unless the worker has taken it back ({@link JobSlots}); a task taken back is not answered.
+     */
     public static final byte TASK = 2;
     /** Child → worker: a task's outcome, {@code {"ok": true, "value"} | {"ok": false, "type", "message", "trace"}} plus {@code "rss"}. */
     public static final byte RESULT = 3;
     /** Worker → child: finish what you have, then exit. */
     public static final byte SHUTDOWN = 4;
-    /**
-     * Worker → child: the task {@code job}, sent ahead of the one running, was terminated; skip it unless it
-     * has started. The child still answers it with a RESULT, so results stay in the order tasks were sent.
-     */
-    public static final byte CANCEL = 5;
     /** Child → worker: ready for work, tasks loaded; the value Celery's prefork children send. */
     public static final byte WORKER_UP = 15;
 
@@ -36,6 +34,6 @@ public record Frame(byte type, long job, byte[] payload) {
     }
 
     static boolean known(byte type) {
-        return type == HELLO || type == TASK || type == RESULT || type == SHUTDOWN || type == CANCEL || type == WORKER_UP;
+        return type == HELLO || type == TASK || type == RESULT || type == SHUTDOWN || type == WORKER_UP;
     }
 }

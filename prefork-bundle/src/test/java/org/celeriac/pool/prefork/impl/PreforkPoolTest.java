@@ -171,23 +171,82 @@ class PreforkPoolTest {
         for (int i = 0; i < 10; i++) {
             queued.add(pool.applyAsync(TaskRequest.of("add", i, 1)));
         }
-        // At concurrency 1 the first one was sent ahead to the child: drain takes back only the other nine.
+        // The first one was sent ahead to the child, which has not started it: drain takes it back too.
         await("the first task sent ahead", () -> pool.stats().queued() == 9);
         List<TaskRequest> drained = pool.drainPending();
-        assertEquals(9, drained.size());
-        for (TaskHandle h : queued.subList(1, 10)) {
+        assertEquals(queued.stream().map(TaskHandle::taskId).toList(), drained.stream().map(TaskRequest::id).toList());
+        for (TaskHandle h : queued) {
             assertInstanceOf(TaskRequeuedException.class, failure(h));
         }
         assertTrue(pool.terminateJob(running.taskId()));
         assertInstanceOf(TaskTerminatedException.class, failure(running));
-        // The killed child never started the task sent ahead: the replacement runs it.
-        assertEquals(1L, ((Number) queued.get(0).await(WAIT)).longValue());
         assertEquals(2L, ((Number) pool.applyAsync(TaskRequest.of("add", 1, 1)).await(WAIT)).longValue());
     }
 
     /**
-     * With prefetch 4 the child may have read the tasks together with the running one, long before a cancel
-     * comes: it reads the socket again before it starts one that waited, so the cancel still counts.
+     * Fair scheduling with tasks sent ahead: a task sent to a busy child is taken back for a child that falls
+     * idle, and runs there once, long before the busy child would have got to it.
+     */
+    @Test
+    void aTaskSentAheadToABusyChildRunsOnTheChildThatFallsIdle() throws Exception {
+        Path runs = Files.createTempFile("celeriac-steal-", ".txt");
+        try {
+            start(PoolConfig.ofConcurrency(2));
+            TaskHandle slow = pool.applyAsync(TaskRequest.of("wait", 20));
+            long slowPid = busyChildPid(slow);
+            TaskHandle quick = pool.applyAsync(TaskRequest.of("wait", 0.5));
+            long quickPid = busyChildPid(quick);
+            // Both children busy, one task each: the next one goes to the first of them, the slow one.
+            TaskHandle behind = pool.applyAsync(TaskRequest.of("append", runs.toString(), "behind"));
+            await("the task sent ahead", () -> pool.stats().queued() == 0);
+            assertEquals("behind", behind.await(Duration.ofSeconds(10)), "ran long before the slow task ends");
+            assertEquals(Long.toString(quickPid), behind.workerId());
+            assertNotEquals(slowPid, quickPid);
+            assertEquals(List.of("behind"), Files.readAllLines(runs), "ran once");
+            assertFalse(slow.state().isDone(), "the slow task still runs");
+        } finally {
+            Files.deleteIfExists(runs);
+        }
+    }
+
+    /**
+     * Taking back races the child starting the task (a compare-and-set each side). Bursts of two waits of
+     * random length and two appends: the appends go ahead to busy children, and the child that falls idle
+     * first takes one back, often just as its owner gets to it. Every append runs exactly once.
+     */
+    @Test
+    void underRacingTakeBacksEveryTaskRunsExactlyOnce() throws Exception {
+        Path runs = Files.createTempFile("celeriac-steal-", ".txt");
+        try {
+            start(PoolConfig.ofConcurrency(2));
+            java.util.Random random = new java.util.Random(16);
+            List<String> expected = new ArrayList<>();
+            for (int burst = 0; burst < 200; burst++) {
+                List<TaskHandle> tasks = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    tasks.add(pool.applyAsync(TaskRequest.of("wait", random.nextInt(4) / 1000.0)));
+                }
+                for (int i = 0; i < 2; i++) {
+                    expected.add(burst + "." + i);
+                    tasks.add(pool.applyAsync(TaskRequest.of("append", runs.toString(), burst + "." + i)));
+                }
+                for (TaskHandle h : tasks) {
+                    h.await(WAIT);
+                }
+            }
+            Map<String, Long> runsOf = Files.readAllLines(runs).stream()
+                    .collect(java.util.stream.Collectors.groupingBy(line -> line, java.util.stream.Collectors.counting()));
+            assertEquals(List.of(), expected.stream().filter(line -> runsOf.getOrDefault(line, 0L) != 1)
+                    .map(line -> line + " ran " + runsOf.getOrDefault(line, 0L) + " times").toList());
+            assertEquals(expected.size(), runsOf.size());
+        } finally {
+            Files.deleteIfExists(runs);
+        }
+    }
+
+    /**
+     * With prefetch 4 the child may have read the tasks together with the running one, long before the
+     * terminate: the worker still takes back the one it has not started.
      */
     @Test
     void withPrefetchATaskTerminatedBeforeItStartsNeverRuns() throws Exception {
@@ -211,7 +270,7 @@ class PreforkPoolTest {
         }
     }
 
-    /** Sent ahead at concurrency 1, then terminated before it started: the child skips it (Frame.CANCEL). */
+    /** Sent ahead, then terminated before it started: taken back from the child, which skips it. */
     @Test
     void aTaskSentAheadAndTerminatedBeforeItStartsNeverRuns() throws Exception {
         Path runs = Files.createTempFile("celeriac-cancel-", ".txt");

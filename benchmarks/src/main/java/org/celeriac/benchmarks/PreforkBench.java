@@ -28,8 +28,9 @@ import org.celeriac.pool.spi.PoolEnvironment;
 /**
  * The prefork pool against the physical limit of one child: a Unix-domain-socket ping-pong between two
  * JVMs, measured in the same run. Reports throughput of no-op and ~1 ms CPU tasks at concurrency 1, 2 and 4
- * with fair scheduling (prefetch 1) and with prefetch 16, round-trip latency, child spawn → WORKER_UP with
- * and without the class-data cache, and the memory of an idle child.
+ * with prefetch 1 (the strict form: nothing sent ahead), 4 (the default) and 16 (both fair: what a child has
+ * not started is taken back for one that falls idle), round-trip latency, child spawn → WORKER_UP with and
+ * without the class-data cache, and the memory of an idle child.
  */
 public final class PreforkBench {
     static final int FRAME = 64;
@@ -72,20 +73,23 @@ public final class PreforkBench {
         String versus = celery == null ? "Celery not installed; in earlier runs 7.2k at c1, 10.7k at c2"
                 : String.format(Locale.ROOT, "Celery's prefork pool (AsynPool, -O fair) in this run: %.1fk at c1, %.1fk at c2",
                         celery[0] / 1e3, celery[1] / 1e3);
-        for (int prefetch : new int[] {1, 16}) {
+        for (int prefetch : new int[] {1, 4, 16}) {
             for (int c : new int[] {1, 2, 4}) {
                 double noop = b.throughput(c, prefetch, "echo", List.of(), b.quick ? 20_000 : 100_000);
-                b.row("no-op, concurrency " + c + ", prefetch " + prefetch, "%.0f tasks/s (%s)", noop, versus);
-                if (c == 2 && celery != null) { // issue 16: at c2, fair and prefetch 16, at least 5x Celery's prefork
+                String label = prefetch == 1 ? "prefetch 1 (strict)" : prefetch == 4 ? "prefetch 4 (default, fair)"
+                        : "prefetch 16 (fair)";
+                b.row("no-op, concurrency " + c + ", " + label, "%.0f tasks/s (%s)", noop, versus);
+                // Issue 16: at c2, fair scheduling and prefetch 16, at least 5x Celery's prefork (fair too).
+                if (c == 2 && celery != null && prefetch > 1) {
                     double times = noop / celery[1];
                     b.verdicts.add(String.format(Locale.ROOT,
-                            "%-4s prefork no-op c2, prefetch %d: %.1fx Celery's prefork c2 (target >= 5x)",
-                            times >= 5 ? "PASS" : "MISS", prefetch, times));
+                            "%-4s prefork no-op c2, %s: %.1fx Celery's prefork c2 (target >= 5x)",
+                            times >= 5 ? "PASS" : "MISS", label, times));
                 }
             }
         }
         for (int c : new int[] {1, 2}) {
-            double cpu = b.throughput(c, 1, "cpu", List.of(1_000_000), b.quick ? 300 : 2_000);
+            double cpu = b.throughput(c, 4, "cpu", List.of(1_000_000), b.quick ? 300 : 2_000);
             b.row("~1 ms CPU task (cpu 1e6), concurrency " + c, "%.0f tasks/s", cpu);
         }
         b.spawnTimes();

@@ -10,6 +10,7 @@ import org.celeriac.pool.api.RemoteTaskException;
 import org.celeriac.pool.api.SoftTimeLimitExceededException;
 import org.celeriac.pool.api.TaskExpiredException;
 import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.TaskState;
 import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskTerminatedException;
 import org.celeriac.pool.api.TimeLimitExceededException;
@@ -30,14 +31,16 @@ import org.celeriac.pool.prefork.protocol.ProtocolException;
  * trip through the worker after each task (on these machines 50–400 µs, mostly waking idle vCPUs): a ~1 ms
  * task ran at 0.76x the raw loop's speed at concurrency 1, and two children did not double one.
  *
- * <p>So a child always holds the next task while it runs one ({@code prefetch} tasks, at least 2), and the
- * worker takes a task back from a child that has not started it yet ({@link JobSlots}: one compare-and-set
- * in memory both share, no message): <ul>
- *   <li>for a child that falls idle while nothing is queued (the task then waits behind a busy child no
- *       longer than under fair scheduling: one message from the worker);</li>
+ * <p>So a child holds up to {@code prefetch} tasks (4 by default), the running one included, and the
+ * worker takes back a task a child has not started yet ({@link JobSlots}: one compare-and-set in memory
+ * both share, no message): <ul>
+ *   <li>for a child that falls idle: it gets the oldest task not started, queued or held by another child
+ *       (a task then waits behind a busy child no longer than under fair scheduling: one message from the
+ *       worker; and tasks start about in the order they came);</li>
  *   <li>from a child that is retiring, or lost;</li>
  *   <li>when it is terminated, or the pool is drained (a hot-swap hands it to the next pool).</li>
  * </ul>
+ * {@code prefetch} 1 is the strict form: the next task is sent only once the child has answered.
  * A task the child has started is never taken back: it runs there, and is terminated by killing the child.
  * A child is sent no task beyond its {@code max-tasks-per-child}.
  */
@@ -46,14 +49,14 @@ final class Scheduler {
 
     private final Supervisor supervisor;
     private final PoolConfig config;
-    /** The most tasks a child holds: {@code prefetch}, at least 2 (the running one and the next). */
+    /** The most tasks a child holds, the running one included ({@code prefetch}). */
     private final int limit;
     private final ArrayDeque<PendingJob> queue = new ArrayDeque<>();
 
     Scheduler(Supervisor supervisor, PoolConfig config, int prefetch) {
         this.supervisor = supervisor;
         this.config = config;
-        this.limit = Math.max(prefetch, 2);
+        this.limit = prefetch;
     }
 
     void enqueue(PendingJob job) {
@@ -69,19 +72,36 @@ final class Scheduler {
         return queue.isEmpty() && supervisor.children().stream().allMatch(c -> c.outstanding.isEmpty());
     }
 
-    /** Sends queued tasks to children that take work (the frames go out when the hub flushes). */
+    /**
+     * Sends tasks to children that take work (the frames go out when the hub flushes): an idle child first,
+     * and to it the oldest task not started, whether queued or held by another child; then the queue's
+     * tasks to the least loaded children.
+     */
     void dispatch() {
         for (Child c : supervisor.children()) {
             if (c.retireWhenIdle && c.outstanding.size() > 1) {
                 takeBackNotStarted(c); // run elsewhere what a leaving child has not started
             }
         }
-        while (!queue.isEmpty()) {
+        for (;;) {
             Child c = pickChild();
             if (c == null) {
                 return;
             }
-            PendingJob job = queue.poll();
+            PendingJob job = c.outstanding.isEmpty() ? takeBackOlderThan(queue.peek()) : null;
+            if (job == null) {
+                job = nextQueued();
+                if (job == null) {
+                    return;
+                }
+            }
+            send(c, job);
+        }
+    }
+
+    /** The queue's next task that may still start; one terminated or expired while it waited is settled here. */
+    private PendingJob nextQueued() {
+        for (PendingJob job; (job = queue.poll()) != null; ) {
             if (job.handle.isDone()) {
                 continue; // terminated while it waited
             }
@@ -90,17 +110,9 @@ final class Scheduler {
                 job.handle.fail(expired); // revoked if not started in time: a child never sees it
                 continue;
             }
-            send(c, job);
+            return job;
         }
-        for (Child idle : supervisor.children()) {
-            if (idle.outstanding.isEmpty() && takesWork(idle, limit)) {
-                PendingJob job = takeBackForIdle();
-                if (job == null) {
-                    return;
-                }
-                send(idle, job);
-            }
-        }
+        return null;
     }
 
     private void send(Child c, PendingJob job) {
@@ -135,15 +147,29 @@ final class Scheduler {
                 && (config.maxTasksPerChild() == 0 || c.tasksDone + c.outstanding.size() < config.maxTasksPerChild());
     }
 
-    /** Takes the task sent last from a child that has not started it, for a child that is idle; or {@code null}. */
-    private PendingJob takeBackForIdle() {
+    /**
+     * For a child that is idle: takes back the oldest task another child holds and has not started, if it
+     * is older than {@code queued} (the queue's head, or {@code null}); or {@code null}. Job numbers follow
+     * submission, so tasks start about in the order they came, wherever they wait.
+     */
+    private PendingJob takeBackOlderThan(PendingJob queued) {
+        Child from = null;
+        PendingJob oldest = queued;
         for (Child c : supervisor.children()) {
-            PendingJob last = c.outstanding.peekLast();
-            if (c.outstanding.size() > 1 && c.slots.takeBack(last.frameNumber, last.number)) {
-                return c.outstanding.pollLast();
+            boolean running = true;
+            for (PendingJob j : c.outstanding) {
+                if (!running && (oldest == null || j.number < oldest.number)) {
+                    oldest = j;
+                    from = c;
+                }
+                running = false;
             }
         }
-        return null;
+        if (from == null || !from.slots.takeBack(oldest.frameNumber, oldest.number)) {
+            return null; // none, or it has just started: the queue's head (its RESULT will bring the hub back)
+        }
+        from.outstanding.remove(oldest);
+        return oldest;
     }
 
     /** Puts back at the head of the queue, in order, what {@code c} holds and has not started (not its head). */
@@ -233,14 +259,17 @@ final class Scheduler {
     }
 
     /**
-     * A child was lost (after the hub read what it wrote before it ended): the task it had started fails
-     * (with the hub's reason if the hub killed it), what it had not started runs elsewhere. Returns the task
-     * that failed, or {@code null}.
+     * A child was lost (after the hub read what it wrote before it ended): its running task fails (with the
+     * hub's reason if the hub killed it), what it had not started runs elsewhere. Returns the task that
+     * failed, or {@code null}. The running task is the one the hub told the world had started (its handle
+     * says STARTED, with this child as its worker): it fails even in the moment after it was sent, before
+     * the child got to it, rather than run again elsewhere under a handle that named this child.
      */
     PendingJob childLost(Child c, String why) {
         PendingJob failed = null;
         for (PendingJob j; (j = c.outstanding.pollLast()) != null; ) {
-            if (j.killReason == null && c.slots.takeBack(j.frameNumber, j.number)) {
+            boolean announced = j.handle.state() == TaskState.STARTED;
+            if (j.killReason == null && !announced && c.slots.takeBack(j.frameNumber, j.number)) {
                 if (!j.handle.isDone()) {
                     queue.addFirst(j);
                 }

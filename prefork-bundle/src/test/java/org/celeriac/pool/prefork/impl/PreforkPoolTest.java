@@ -171,8 +171,9 @@ class PreforkPoolTest {
         for (int i = 0; i < 10; i++) {
             queued.add(pool.applyAsync(TaskRequest.of("add", i, 1)));
         }
-        // The first one was sent ahead to the child, which has not started it: drain takes it back too.
-        await("the first task sent ahead", () -> pool.stats().queued() == 9);
+        // The first three were sent ahead to the child (prefetch 4), which has not started them: drain takes
+        // them back too.
+        await("three tasks sent ahead", () -> pool.stats().queued() == 7);
         List<TaskRequest> drained = pool.drainPending();
         assertEquals(queued.stream().map(TaskHandle::taskId).toList(), drained.stream().map(TaskRequest::id).toList());
         for (TaskHandle h : queued) {
@@ -181,6 +182,23 @@ class PreforkPoolTest {
         assertTrue(pool.terminateJob(running.taskId()));
         assertInstanceOf(TaskTerminatedException.class, failure(running));
         assertEquals(2L, ((Number) pool.applyAsync(TaskRequest.of("add", 1, 1)).await(WAIT)).longValue());
+    }
+
+    /** Prefetch 1, the strict form: a child is sent its next task only once it has answered. */
+    @Test
+    void withPrefetchOneNothingIsSentAhead() throws Exception {
+        start(PoolConfig.ofConcurrency(1).withOptions(Map.of("prefetch", "1")));
+        TaskHandle running = pool.applyAsync(TaskRequest.of("wait", 0.5));
+        busyChildPid(running);
+        List<TaskHandle> queued = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            queued.add(pool.applyAsync(TaskRequest.of("add", i, 1)));
+        }
+        Thread.sleep(200);
+        assertEquals(3, pool.stats().queued(), "all three wait in the worker");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(i + 1L, ((Number) queued.get(i).await(WAIT)).longValue());
+        }
     }
 
     /**

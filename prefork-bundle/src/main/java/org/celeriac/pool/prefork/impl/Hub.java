@@ -301,8 +301,13 @@ final class Hub {
         return supervisor.upCount();
     }
 
+    /** Tasks that wait: queued here, or held by a child that has not started them (the autoscaler counts them). */
     PoolStats stats(PoolState state, long completed, long failed) {
-        return new PoolStats("prefork", state, supervisor.target(), scheduler.running(), scheduler.queued() + mailbox.taskCount(),
-                completed, failed, supervisor.workers(System.nanoTime()));
+        return new PoolStats("prefork", state, supervisor.target(), scheduler.running(),
+                scheduler.queued() + mailbox.taskCount() + scheduler.held(), completed, failed, supervisor.workers(System.nanoTime()));
+    }
+
+    int held() {
+        return scheduler.held();
     }
 }

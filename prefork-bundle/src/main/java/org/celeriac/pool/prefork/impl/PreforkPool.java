@@ -279,4 +279,9 @@ public final class PreforkPool extends AbstractPool {
         }
         return h.call(x -> x.stats(state(), completedCount(), failedCount()));
     }
+
+    /** Tasks sent to children ahead of their running one and not started (in {@link PoolStats#queued()} too). */
+    int heldByChildren() {
+        return requireStarted().call(Hub::held);
+    }
 }

@@ -348,6 +348,15 @@ final class Scheduler {
         }
     }
 
+    /** Tasks children hold and have not started, as far as the hub knows (sent ahead of their running one). */
+    int held() {
+        int held = 0;
+        for (Child c : supervisor.children()) {
+            held += Math.max(0, c.outstanding.size() - 1);
+        }
+        return held;
+    }
+
     int running() {
         return (int) supervisor.children().stream().filter(c -> !c.outstanding.isEmpty()).count();
     }

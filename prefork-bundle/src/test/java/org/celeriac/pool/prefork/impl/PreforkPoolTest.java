@@ -173,7 +173,8 @@ class PreforkPoolTest {
         }
         // The first three were sent ahead to the child (prefetch 4), which has not started them: drain takes
         // them back too.
-        await("three tasks sent ahead", () -> pool.stats().queued() == 7);
+        await("three tasks sent ahead", () -> pool.heldByChildren() == 3);
+        assertEquals(10, pool.stats().queued(), "tasks a child holds and has not started count as queued");
         List<TaskRequest> drained = pool.drainPending();
         assertEquals(queued.stream().map(TaskHandle::taskId).toList(), drained.stream().map(TaskRequest::id).toList());
         for (TaskHandle h : queued) {
@@ -195,7 +196,8 @@ class PreforkPoolTest {
             queued.add(pool.applyAsync(TaskRequest.of("add", i, 1)));
         }
         Thread.sleep(200);
-        assertEquals(3, pool.stats().queued(), "all three wait in the worker");
+        assertEquals(0, pool.heldByChildren(), "all three wait in the worker");
+        assertEquals(3, pool.stats().queued());
         for (int i = 0; i < 3; i++) {
             assertEquals(i + 1L, ((Number) queued.get(i).await(WAIT)).longValue());
         }
@@ -216,7 +218,7 @@ class PreforkPoolTest {
             long quickPid = busyChildPid(quick);
             // Both children busy, one task each: the next one goes to the first of them, the slow one.
             TaskHandle behind = pool.applyAsync(TaskRequest.of("append", runs.toString(), "behind"));
-            await("the task sent ahead", () -> pool.stats().queued() == 0);
+            await("the task sent ahead", () -> pool.heldByChildren() == 1);
             assertEquals("behind", behind.await(Duration.ofSeconds(10)), "ran long before the slow task ends");
             assertEquals(Long.toString(quickPid), behind.workerId());
             assertNotEquals(slowPid, quickPid);
@@ -225,6 +227,28 @@ class PreforkPoolTest {
         } finally {
             Files.deleteIfExists(runs);
         }
+    }
+
+    /**
+     * Growing the pool (as the autoscaler does, which counts held tasks as queued) lets the new children take
+     * back what the busy one holds: the three tasks run side by side, not one after another.
+     */
+    @Test
+    void childrenAddedByGrowTakeBackWhatABusyChildHolds() throws Exception {
+        start(PoolConfig.ofConcurrency(1).withOptions(Map.of("spare.children", "0")));
+        TaskHandle slow = pool.applyAsync(TaskRequest.of("wait", 20));
+        long slowPid = busyChildPid(slow);
+        List<TaskHandle> held = List.of(pool.applyAsync(TaskRequest.of("wait", 0.5)), pool.applyAsync(TaskRequest.of("wait", 0.5)));
+        await("both held by the busy child", () -> pool.heldByChildren() == 2);
+        assertEquals(2, pool.stats().queued());
+        pool.grow(2);
+        Set<Long> pids = new java.util.HashSet<>();
+        for (TaskHandle h : held) {
+            pids.add(((Number) h.await(Duration.ofSeconds(15))).longValue());
+        }
+        assertEquals(2, pids.size(), "each ran on a child of its own: " + pids);
+        assertFalse(pids.contains(slowPid));
+        assertFalse(slow.state().isDone());
     }
 
     /**
@@ -277,7 +301,7 @@ class PreforkPoolTest {
                 sent.add(pool.applyAsync(TaskRequest.of("append", runs.toString(), line)));
             }
             busyChildPid(running);
-            await("all four sent to the child", () -> pool.stats().queued() == 0);
+            await("all four sent to the child", () -> pool.heldByChildren() == 3);
             assertTrue(pool.terminateJob(sent.get(1).taskId()));
             assertEquals("a", sent.get(0).await(WAIT));
             assertInstanceOf(TaskTerminatedException.class, failure(sent.get(1)));
@@ -297,7 +321,7 @@ class PreforkPoolTest {
             TaskHandle running = pool.applyAsync(TaskRequest.of("wait", 1.5));
             long pid = busyChildPid(running);
             TaskHandle ahead = pool.applyAsync(TaskRequest.of("append", runs.toString(), "ahead"));
-            await("the task sent ahead", () -> pool.stats().queued() == 0);
+            await("the task sent ahead", () -> pool.heldByChildren() == 1);
             assertTrue(pool.terminateJob(ahead.taskId()));
             assertInstanceOf(TaskTerminatedException.class, failure(ahead));
             assertEquals(pid, ((Number) running.await(WAIT)).longValue(), "the running task was not touched");

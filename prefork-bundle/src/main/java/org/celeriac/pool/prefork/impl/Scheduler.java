@@ -2,6 +2,7 @@ package org.celeriac.pool.prefork.impl;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -79,8 +80,10 @@ final class Scheduler {
      */
     void dispatch() {
         for (Child c : supervisor.children()) {
-            if (c.retireWhenIdle && c.outstanding.size() > 1) {
-                takeBackNotStarted(c); // run elsewhere what a leaving child has not started
+            if ((c.retireWhenIdle || c.generation != supervisor.generation()) && c.outstanding.size() > 1) {
+                // Run elsewhere what a leaving child, or one from before the worker's tasks changed (it may
+                // run an old version of a task), has not started.
+                takeBackNotStarted(c);
             }
         }
         for (;;) {
@@ -282,13 +285,19 @@ final class Scheduler {
         return failed;
     }
 
-    /** Takes back every queued task (they fail here with TaskRequeuedException); returns their requests. */
+    /**
+     * Takes back every task not started, queued or held by a child (they fail here with
+     * TaskRequeuedException); returns their requests in the order they came.
+     */
     List<TaskRequest> drain() {
         for (Child c : supervisor.children()) {
             takeBackNotStarted(c);
         }
+        List<PendingJob> jobs = new ArrayList<>(queue);
+        queue.clear();
+        jobs.sort(Comparator.comparingLong(j -> j.number)); // in the order they came: held ones went to the front
         List<TaskRequest> drained = new ArrayList<>();
-        for (PendingJob j; (j = queue.poll()) != null; ) {
+        for (PendingJob j : jobs) {
             if (j.handle.fail(new TaskRequeuedException("task " + j.taskId() + " was taken back from pool 'prefork'"))) {
                 drained.add(j.handle.request());
             }

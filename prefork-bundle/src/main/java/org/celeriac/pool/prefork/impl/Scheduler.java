@@ -93,29 +93,28 @@ final class Scheduler {
             }
             PendingJob job = c.outstanding.isEmpty() ? takeBackOlderThan(queue.peek()) : null;
             if (job == null) {
-                job = nextQueued();
+                job = queue.poll();
                 if (job == null) {
                     return;
                 }
             }
-            send(c, job);
+            if (!settledBeforeStart(job)) {
+                send(c, job);
+            }
         }
     }
 
-    /** The queue's next task that may still start; one terminated or expired while it waited is settled here. */
-    private PendingJob nextQueued() {
-        for (PendingJob job; (job = queue.poll()) != null; ) {
-            if (job.handle.isDone()) {
-                continue; // terminated while it waited
-            }
-            TaskExpiredException expired = job.handle.expiredBeforeStart();
-            if (expired != null) {
-                job.handle.fail(expired); // revoked if not started in time: a child never sees it
-                continue;
-            }
-            return job;
+    /** Settles a task that was terminated or expired while it waited; {@code true} if it was. */
+    private static boolean settledBeforeStart(PendingJob job) {
+        if (job.handle.isDone()) {
+            return true; // terminated while it waited
         }
-        return null;
+        TaskExpiredException expired = job.handle.expiredBeforeStart();
+        if (expired != null) {
+            job.handle.fail(expired); // revoked if not started in time: a child never runs it
+            return true;
+        }
+        return false;
     }
 
     private void send(Child c, PendingJob job) {

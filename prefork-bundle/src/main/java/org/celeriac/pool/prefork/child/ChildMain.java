@@ -27,14 +27,14 @@ import org.celeriac.pool.prefork.protocol.ProtocolException;
 /**
  * A prefork child: connects to the worker's private socket, proves its secret, loads the task bundles,
  * says {@code WORKER_UP}, then runs the tasks it is sent one after another, answering each with a RESULT
- * frame. It exits when told to (SHUTDOWN, after its queued tasks), and when its worker is gone — its socket
+ * frame, except those the worker took back before it started them ({@link JobSlots}). It exits when told to (SHUTDOWN, after its queued tasks), and when its worker is gone — its socket
  * closes, or, while a task runs, a watchdog finds the worker process dead (within {@value #WATCH_MILLIS} ms) —
  * so that a dead worker never leaves orphans behind.
  *
  * <p>One thread reads a frame and runs its task. A reader thread handing each task to a task thread cost a
- * thread wake-up per task on the round trip, and under fair scheduling (one task per child at a time) a
- * child idles for the whole round trip; the reader was there only to notice a dead worker mid-task, which
- * the watchdog does with a check every {@value #WATCH_MILLIS} ms.
+ * thread wake-up per task on the round trip (which a child with no task held ahead idles through); the
+ * reader was there only to notice a dead worker mid-task, which the watchdog does with a check every
+ * {@value #WATCH_MILLIS} ms. Taking a task back needs no reader either: it is settled in shared memory.
  *
  * <p>Usage: {@code ChildMain <socket> <index> <task-bundle.jar>...} with the secret in the environment
  * variable {@value #SECRET_ENV}; or {@code ChildMain --train <task-bundle.jar>...}, which loads and

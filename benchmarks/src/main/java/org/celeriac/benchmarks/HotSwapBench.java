@@ -21,6 +21,7 @@ import org.celeriac.worker.api.Worker;
  * the swaps going on throughout); each figure is the median of the rounds with its range: throughput, its
  * dip (the slowest 100 ms window against the median one), the longest single {@code Worker.submit}, the
  * longest pause between two accepted submissions. Tasks lost are counted over the whole run.
+ * {@code -Dcycle=green,threads} swaps through other pools (to tell a pool's share of the pause apart).
  */
 public final class HotSwapBench {
     private static final int IN_FLIGHT = 10_000;
@@ -45,7 +46,7 @@ public final class HotSwapBench {
         AtomicLong succeeded = new AtomicLong();
         AtomicBoolean swapping = new AtomicBoolean(true);
         Thread swapper = Thread.ofPlatform().name("swapper").start(() -> {
-            String[] cycle = {"prefork", "green", "prefork", "threads"};
+            String[] cycle = System.getProperty("cycle", "prefork,green,prefork,threads").split(",");
             try {
                 for (int i = 0; swapping.get(); i++) {
                     Thread.sleep(1000);

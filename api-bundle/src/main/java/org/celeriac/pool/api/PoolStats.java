@@ -10,7 +10,7 @@ import java.util.List;
  * @param state       its lifecycle state
  * @param concurrency configured workers
  * @param active      tasks running now
- * @param queued      tasks accepted, waiting for a worker (fair scheduling makes this the backlog)
+ * @param queued      tasks accepted and not started: the backlog (a prefork child's held tasks included)
  * @param completed   tasks that finished with a result
  * @param failed      tasks that failed, timed out, were terminated or whose worker was lost
  * @param workers     per-worker details (may be empty for pools whose workers are ephemeral)

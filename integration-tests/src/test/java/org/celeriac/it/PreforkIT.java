@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 /** The prefork pool in a real Felix container, with children that load the task bundles the container has. */
 class PreforkIT {
@@ -60,6 +62,30 @@ class PreforkIT {
         if (felix != null) {
             felix.close();
         }
+    }
+
+    /**
+     * {@code autoscale = 3,1} in the worker's configuration, on prefork: a child holds the tasks it is sent
+     * ahead of its running one; the autoscaler counts them as waiting, grows the pool, and the new children
+     * take them back, so three 3-second tasks run side by side on three children.
+     */
+    @Test
+    void autoscaleGrowsPreforkForTasksAChildHolds() throws Exception {
+        Worker worker = boot();
+        ConfigurationAdmin admin = felix.context().getService(felix.context().getServiceReference(ConfigurationAdmin.class));
+        admin.getConfiguration("org.celeriac.worker", "?").update(new Hashtable<>(Map.of("pool", "prefork", "concurrency", 1,
+                "autoscale", "3,1", "autoscale.keepalive", 1.0)));
+        FelixContainer.await("autoscale on, one child", WAIT, () -> worker.autoscale().max() == 3 && worker.stats().concurrency() == 1);
+        List<TaskHandle> handles = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            handles.add(worker.submit(TaskRequest.of("wait", 3)));
+        }
+        FelixContainer.await("the pool grown to 3", WAIT, () -> worker.stats().concurrency() == 3);
+        List<Long> pids = new ArrayList<>();
+        for (TaskHandle h : handles) {
+            pids.add(((Number) h.await(WAIT)).longValue());
+        }
+        assertEquals(3, pids.stream().distinct().count(), "each ran on a child of its own, side by side: " + pids);
     }
 
     /**

@@ -64,6 +64,40 @@ class PreforkIT {
         }
     }
 
+    private static List<String> childPids(Worker worker, String state) {
+        return worker.stats().workers().stream().filter(w -> w.state().equals(state)).map(w -> w.id()).sorted().toList();
+    }
+
+    /**
+     * A hot-swap away from prefork and back within seconds finds the same children up: the new pool adopts the
+     * old one's parked hub instead of starting JVMs; tasks run there at once. Left alone, a parked hub retires
+     * its children; a stopping bundle takes them with it.
+     */
+    @Test
+    void aHotSwapBackToPreforkAdoptsTheChildrenOfThePoolBefore() throws Exception {
+        Worker worker = boot();
+        worker.use("prefork", 2);
+        FelixContainer.await("two children and the spare up", WAIT,
+                () -> childPids(worker, "idle").size() == 2 && childPids(worker, "spare").size() == 1);
+        List<String> children = childPids(worker, "idle");
+        String spare = childPids(worker, "spare").get(0);
+
+        worker.use("threads", 2);
+        worker.use("prefork", 2);
+        assertEquals(children, childPids(worker, "idle"), "the same children, not new ones");
+        assertEquals(List.of(spare), childPids(worker, "spare"));
+        long ranOn = ((Number) worker.submit(TaskRequest.of("wait", 0)).await(WAIT)).longValue();
+        assertTrue(children.contains(Long.toString(ranOn)), ranOn + " in " + children);
+
+        // Parked with nobody to adopt it, then the bundle stops: the children leave.
+        worker.use("threads", 2);
+        felix.bundle("org.celeriac.prefork").stop();
+        for (String pid : List.of(children.get(0), children.get(1), spare)) { // a park lasts 10 s: long before it ends
+            FelixContainer.await("child " + pid + " gone", Duration.ofSeconds(5),
+                    () -> ProcessHandle.of(Long.parseLong(pid)).map(p -> !p.isAlive()).orElse(true));
+        }
+    }
+
     /**
      * {@code autoscale = 3,1} in the worker's configuration, on prefork: a child holds the tasks it is sent
      * ahead of its running one; the autoscaler counts them as waiting, grows the pool, and the new children

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.PoolState;
@@ -36,23 +37,36 @@ import org.celeriac.pool.prefork.protocol.ProtocolException;
  *      |                    |          (SHUTDOWN sent to each child)          (the loop ends; socket and
  *      |                    |                                                  directory removed; then
  *      |                    |                                                  {@link #stopped()} completes)
+ *      |                    +--close(park) and every child up--> PARKED --{@value #PARK_MILLIS} ms--> RETIRING
+ *      |                                                            |
+ *      +<-------------------adopt() by the pool's next instance-----+
  *      +--------------------+-----------------terminate() or a failure of the loop---------------> STOPPED
  * </pre>
- * A lost child is replaced while RUNNING and DRAINING (queued tasks still need children), never later.
+ * A lost child is replaced while RUNNING, DRAINING and PARKED, never later. A PARKED hub belongs to no pool:
+ * its owner was {@link #released()} when it parked, and a later prefork instance with the same options may
+ * adopt it with its children up (a hot-swap back to prefork starts no JVM).
  */
 final class Hub {
     private static final System.Logger LOG = System.getLogger(Hub.class.getName());
     private static final long SHUTDOWN_GRACE = Duration.ofSeconds(5).toNanos();
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a parked hub waits for a pool to adopt it before its children retire. */
+    static final long PARK_MILLIS = 10_000;
 
-    enum Lifecycle { RUNNING, DRAINING, RETIRING, STOPPED }
+    enum Lifecycle { RUNNING, DRAINING, PARKED, RETIRING, STOPPED }
 
-    private final HubListener listener;
+    /** Whom the hub tells of its children; the adopting pool's once adopted. Hub thread only. */
+    private HubListener listener;
     private final HubSocket socket;
     private final Selector selector;
     private final Thread thread;
     private final Mailbox mailbox;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    /** Completes when the current owner no longer has the hub: it parked or stopped. Replaced on adoption. */
+    private volatile CompletableFuture<Void> released = new CompletableFuture<>();
+    private final PoolConfig config;
+    private final PreforkOptions options;
+    private final Consumer<Hub> onParked;
     private volatile Lifecycle lifecycle = Lifecycle.RUNNING;
 
     // ---- owned by the hub thread --------------------------------------------------------------------------
@@ -62,9 +76,18 @@ final class Hub {
     private final UnavailableReport unavailable;
     /** When RETIRING must end even if children linger (System.nanoTime). */
     private long retireDeadline;
+    /** When PARKED ends if no pool adopts the hub (System.nanoTime). */
+    private long parkDeadline;
+    /** Set by close(true): park rather than retire once drained. */
+    private boolean park;
 
-    Hub(String name, HubListener listener, PoolConfig config, PreforkOptions options, ChildLauncher launcher) throws IOException {
+    /** {@code onParked} is told (on the hub thread) when the hub parks, for a later pool to adopt it. */
+    Hub(String name, HubListener listener, PoolConfig config, PreforkOptions options, ChildLauncher launcher,
+        Consumer<Hub> onParked) throws IOException {
         this.listener = listener;
+        this.onParked = onParked;
+        this.config = config;
+        this.options = options;
         this.socket = HubSocket.open();
         this.selector = Selector.open();
         socket.server().register(selector, SelectionKey.OP_ACCEPT);
@@ -74,7 +97,7 @@ final class Hub {
         this.supervisor = new Supervisor(options, launcher, socket.path(), this::execute, this::childExited, name);
         this.scheduler = new Scheduler(supervisor, config, options.prefetch());
         this.channels = new ChildChannels(socket.server(), options.maxFrameBytes(), supervisor.children(), this::onFrame, supervisor::kill);
-        this.unavailable = new UnavailableReport(listener);
+        this.unavailable = new UnavailableReport();
     }
 
     // ---- any thread ---------------------------------------------------------------------------------------
@@ -131,9 +154,43 @@ final class Hub {
         return stopped;
     }
 
-    /** Graceful close: runs what is queued, then tells every child to exit, then stops. */
-    void close() {
-        execute(() -> lifecycle = lifecycle == Lifecycle.RUNNING ? Lifecycle.DRAINING : lifecycle);
+    /** Completes when the pool that owns the hub now no longer does: the hub parked or stopped. */
+    CompletableFuture<Void> released() {
+        return released;
+    }
+
+    /**
+     * Graceful close: runs what is queued, then, if {@code park} and every child is up, parks (see the class
+     * comment); otherwise tells every child to exit, then stops.
+     */
+    void close(boolean park) {
+        execute(() -> {
+            if (lifecycle == Lifecycle.RUNNING) {
+                lifecycle = Lifecycle.DRAINING;
+                this.park = park;
+            }
+        });
+    }
+
+    /**
+     * A pool's new instance takes the parked hub: {@code null} if it is not parked (any more) or was started
+     * with other options; otherwise the future that completes when this owner no longer has it. The children
+     * are resized to {@code n}.
+     */
+    CompletableFuture<Void> adopt(HubListener owner, PoolConfig config, PreforkOptions options, int n) {
+        return call(h -> {
+            if (lifecycle != Lifecycle.PARKED || !options.equals(this.options)
+                    || !config.withConcurrency(1).equals(this.config.withConcurrency(1))) {
+                return null;
+            }
+            lifecycle = Lifecycle.RUNNING;
+            park = false;
+            listener = owner;
+            unavailable.announceTo(owner);
+            released = new CompletableFuture<>();
+            supervisor.resize(n - supervisor.target());
+            return released;
+        });
     }
 
     /** Hard stop: everything queued or running fails with TaskTerminatedException, children are killed. Waits for the loop's end (bounded). */
@@ -172,6 +229,7 @@ final class Hub {
                 } else {
                     long now = System.nanoTime();
                     long next = Math.min(supervisor.nextDeadline(now), retireDeadline != 0 ? retireDeadline : Long.MAX_VALUE);
+                    next = Math.min(next, lifecycle == Lifecycle.PARKED ? parkDeadline : Long.MAX_VALUE);
                     selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1));
                 }
                 channels.process(selector);
@@ -189,6 +247,7 @@ final class Hub {
             stop(new WorkerLostException("the prefork hub failed: " + t));
         } finally {
             cleanup();
+            released.complete(null);
             stopped.complete(null);
         }
     }
@@ -205,7 +264,7 @@ final class Hub {
                 listener.childUp(c.pid, System.nanoTime() - c.spawnNanos);
                 supervisor.up(c);
                 if (c.generation == supervisor.generation()) { // an older child says nothing about the current task set
-                    unavailable.childUp(Payloads.readObject(f));
+                    unavailable.childUp(Payloads.readObject(f), listener);
                 }
             }
             case Frame.RESULT -> scheduler.result(c, f);
@@ -236,13 +295,36 @@ final class Hub {
 
     private void checkClosing(long now) {
         if (lifecycle == Lifecycle.DRAINING && mailbox.noTasks() && scheduler.idle()) {
-            lifecycle = Lifecycle.RETIRING;
-            retireDeadline = now + SHUTDOWN_GRACE;
-            supervisor.shutdownAll();
+            if (park && supervisor.allUp()) {
+                lifecycle = Lifecycle.PARKED;
+                parkDeadline = now + TimeUnit.MILLISECONDS.toNanos(PARK_MILLIS);
+                released.complete(null);
+                onParked.accept(this);
+            } else {
+                retire(now);
+            }
+        }
+        if (lifecycle == Lifecycle.PARKED && now >= parkDeadline) {
+            retire(now);
         }
         if (lifecycle == Lifecycle.RETIRING && (supervisor.children().isEmpty() || now >= retireDeadline)) {
             lifecycle = Lifecycle.STOPPED;
         }
+    }
+
+    private void retire(long now) {
+        lifecycle = Lifecycle.RETIRING;
+        retireDeadline = now + SHUTDOWN_GRACE;
+        supervisor.shutdownAll();
+    }
+
+    /** Parked hub: its children retire now instead of waiting to be adopted. */
+    void retireParked() {
+        execute(() -> {
+            if (lifecycle == Lifecycle.PARKED) {
+                retire(System.nanoTime());
+            }
+        });
     }
 
     private void stop(RuntimeException error) {
@@ -289,8 +371,12 @@ final class Hub {
     /** The worker's task services changed: see {@link Supervisor#taskSetChanged()}. */
     void taskSetChanged() {
         assertInHub();
+        if (lifecycle == Lifecycle.PARKED) {
+            retire(System.nanoTime()); // its children would all roll over before a pool could use them
+            return;
+        }
         supervisor.taskSetChanged();
-        unavailable.reset();
+        unavailable.reset(listener);
     }
 
     int target() {

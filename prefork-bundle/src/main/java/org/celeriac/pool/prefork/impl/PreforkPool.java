@@ -56,26 +56,28 @@ public final class PreforkPool extends AbstractPool {
     private static final AtomicLong INSTANCES = new AtomicLong();
 
     private final Supplier<ChildClasspath> classpath;
+    /** Where a closed pool parks its hub and a starting one adopts it; {@code null} outside OSGi. */
+    private final ParkedHubs parkedHubs;
     private final long instance = INSTANCES.incrementAndGet();
     private final AtomicLong jobNumbers = new AtomicLong();
     private volatile Hub hub;
     /** The worker's framework (null outside OSGi), watched for task services coming and going. */
     private final BundleContext context;
-    private ServiceListener taskSetWatcher;
     /** Task name → why a child cannot run it, as the latest child of the current task set reported. */
     private volatile Map<String, String> unavailableInChildren = Map.of();
     private PreforkOptions options;
     private FrameCodec encoder;
 
     @Activate
-    public PreforkPool(@Reference PoolEnvironment env, BundleContext context) {
-        this(env, new BundleClasspath(context), context);
+    public PreforkPool(@Reference PoolEnvironment env, @Reference ParkedHubs parkedHubs, BundleContext context) {
+        this(env, new BundleClasspath(context), context, parkedHubs);
     }
 
-    private PreforkPool(PoolEnvironment env, Supplier<ChildClasspath> classpath, BundleContext context) {
+    private PreforkPool(PoolEnvironment env, Supplier<ChildClasspath> classpath, BundleContext context, ParkedHubs parkedHubs) {
         super(env);
         this.classpath = classpath;
         this.context = context;
+        this.parkedHubs = parkedHubs;
     }
 
     /**
@@ -85,7 +87,7 @@ public final class PreforkPool extends AbstractPool {
      */
     public static PreforkPool standalone(PoolEnvironment env, List<Path> classpath, List<Path> taskJars) {
         ChildClasspath cp = new ChildClasspath(classpath, taskJars, List.of());
-        return new PreforkPool(env, () -> cp, null);
+        return new PreforkPool(env, () -> cp, null, null);
     }
 
 
@@ -99,25 +101,38 @@ public final class PreforkPool extends AbstractPool {
         options = PreforkOptions.from(config);
         encoder = new FrameCodec(options.maxFrameBytes());
         int n = config.concurrencyOr(Runtime.getRuntime().availableProcessors());
+        ParkedHubs.Adopted adopted = parkedHubs == null ? null : parkedHubs.adopt(new Listener(), config, options, n);
+        if (adopted != null) {
+            hub = adopted.hub();
+            whenReleased(adopted.released());
+            return; // its children are up (those the resize added come up as usual)
+        }
         Hub h;
         try {
-            h = new Hub(Long.toString(instance), new Listener(), config, options, new ChildLauncher(classpath, options));
+            h = new Hub(Long.toString(instance), new Listener(), config, options, new ChildLauncher(classpath, options),
+                    parkedHubs == null ? parked -> { } : parkedHubs::park);
         } catch (IOException e) {
             throw new UncheckedIOException("could not open the prefork socket: " + e.getMessage(), e);
         }
         hub = h;
         if (context != null) {
-            // A task bundle installed, updated or stopped in the worker reaches the children by itself.
-            taskSetWatcher = event -> h.execute(h::taskSetChanged);
+            // A task bundle installed, updated or stopped in the worker reaches the children by itself, parked
+            // or adopted: the watcher goes with the hub, not with this pool.
+            ServiceListener watcher = event -> h.execute(h::taskSetChanged);
             try {
-                context.addServiceListener(taskSetWatcher, "(" + Constants.OBJECTCLASS + "=" + Task.class.getName() + ")");
+                context.addServiceListener(watcher, "(" + Constants.OBJECTCLASS + "=" + Task.class.getName() + ")");
             } catch (InvalidSyntaxException e) {
                 throw new AssertionError(e);
             }
+            h.stopped().thenRun(() -> {
+                try {
+                    context.removeServiceListener(watcher);
+                } catch (IllegalStateException frameworkGone) {
+                    // the listener went with the bundle
+                }
+            });
         }
-        // TERMINATE takes the lifecycle lock, which a terminating thread may hold while it waits for the hub:
-        // never on the hub thread.
-        h.stopped().thenRunAsync(this::terminated, r -> Thread.ofPlatform().daemon().name("celeriac-prefork-stopped").start(r));
+        whenReleased(h.released());
         CompletableFuture<Integer> allUp = h.start(n);
         Duration wait = options.procAliveTimeout().multipliedBy(2).plusSeconds(2);
         try {
@@ -205,24 +220,28 @@ public final class PreforkPool extends AbstractPool {
         }
     }
 
+    /**
+     * The pool is TERMINATE once its hub is no longer its own: stopped, or parked for the next instance (then
+     * this one lets go of it). TERMINATE takes the lifecycle lock, which a terminating thread may hold while
+     * it waits for the hub: never on the hub thread.
+     */
+    private void whenReleased(CompletableFuture<Void> released) {
+        released.thenRunAsync(() -> {
+            hub = null;
+            terminated();
+        }, r -> Thread.ofPlatform().daemon().name("celeriac-prefork-stopped").start(r));
+    }
+
     @Override
     protected void onStop() {
-        hub.close();
+        hub.close(parkedHubs != null);
     }
 
     @Override
     protected void onTerminate() {
-        hub.terminate();
-    }
-
-    @Override
-    protected void onTerminated() {
-        if (taskSetWatcher != null) {
-            try {
-                context.removeServiceListener(taskSetWatcher);
-            } catch (IllegalStateException frameworkGone) {
-                // the listener went with the bundle
-            }
+        Hub h = hub;
+        if (h != null) {
+            h.terminate();
         }
     }
 
@@ -241,7 +260,8 @@ public final class PreforkPool extends AbstractPool {
     @Override
     public void grow(int n) {
         requirePositiveCount(n, "grow");
-        requireStarted().execute(() -> hub.resize(n));
+        Hub h = requireStarted();
+        h.execute(() -> h.resize(n));
     }
 
     @Override
@@ -260,7 +280,8 @@ public final class PreforkPool extends AbstractPool {
 
     @Override
     public void restart() {
-        requireStarted().execute(() -> hub.restart());
+        Hub h = requireStarted();
+        h.execute(h::restart);
     }
 
     private Hub requireStarted() {

@@ -95,6 +95,13 @@ final class Supervisor {
         return generation;
     }
 
+    /** Every working child is up, of the current task set and staying: a hub in this state may park. */
+    boolean allUp() {
+        List<Child> working = children.stream().filter(c -> !c.spare).toList();
+        return !working.isEmpty() && working.stream()
+                .allMatch(c -> c.state == Child.State.UP && !c.retireWhenIdle && c.generation == generation);
+    }
+
     int upCount() {
         return (int) children.stream().filter(c -> c.state == Child.State.UP && !c.spare).count();
     }

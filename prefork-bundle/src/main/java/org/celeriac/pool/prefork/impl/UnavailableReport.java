@@ -13,20 +13,23 @@ import java.util.TreeMap;
  */
 final class UnavailableReport {
     private static final System.Logger LOG = System.getLogger(UnavailableReport.class.getName());
-    private final HubListener listener;
     private Map<String, Object> last = Map.of();
-
-    UnavailableReport(HubListener listener) {
-        this.listener = listener;
-    }
+    /** What {@code listener} was last told. */
+    private Map<String, String> told = Map.of();
 
     /** The task set changed: the next child of the new set says what it cannot run. */
-    void reset() {
-        listener.unavailableInChildren(Map.of());
+    void reset(HubListener listener) {
+        told = Map.of();
+        listener.unavailableInChildren(told);
     }
 
-    /** A child of the current task set came up and said {@code up}. */
-    void childUp(Map<String, Object> up) {
+    /** A pool adopted the hub: it learns what its children cannot run, as the previous pool did. */
+    void announceTo(HubListener listener) {
+        listener.unavailableInChildren(told);
+    }
+
+    /** A child of the current task set came up and said {@code up}; {@code listener} is told what it cannot run. */
+    void childUp(Map<String, Object> up, HubListener listener) {
         Map<String, String> unavailable = new TreeMap<>();
         if (up.get("unavailable") instanceof Map<?, ?> m) {
             m.forEach((k, v) -> unavailable.put(String.valueOf(k), String.valueOf(v)));
@@ -40,7 +43,8 @@ final class UnavailableReport {
                 }
             }
         }
-        listener.unavailableInChildren(unavailable);
+        told = Map.copyOf(unavailable);
+        listener.unavailableInChildren(told);
         Map<String, Object> report = Map.of("unavailable", unavailable, "warnings", warnings);
         if (!report.equals(last) && (!unavailable.isEmpty() || !warnings.isEmpty())) {
             StringBuilder why = new StringBuilder();

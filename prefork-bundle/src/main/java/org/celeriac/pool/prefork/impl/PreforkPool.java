@@ -48,7 +48,9 @@ import org.osgi.service.component.annotations.ServiceScope;
  * {@code TimeLimitExceededException}). The worker side is one non-blocking {@link Hub}.
  *
  * <p>Children load the task bundles the worker has (see {@link BundleClasspath}), so a task resolves the
- * same in both. Pool-specific options: see {@link PreforkOptions}.
+ * same in both. Pool-specific options: see {@link PreforkOptions}. In OSGi a pool closed with its children
+ * up parks its hub, and the next instance with the same options adopts it ({@link ParkedHubs}): a hot-swap
+ * back to prefork starts no JVM.
  */
 @Component(service = BasePool.class, scope = ServiceScope.PROTOTYPE, property = "service.ranking:Integer=100")
 @PoolService(name = "prefork", signal_safe = true)

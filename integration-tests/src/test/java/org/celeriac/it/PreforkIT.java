@@ -64,6 +64,18 @@ class PreforkIT {
         }
     }
 
+    /** How many prefork pool instances the worker holds (SCR makes one per get of the prototype service). */
+    private int preforkInstancesInUse() {
+        ServiceReference<?>[] refs;
+        try {
+            refs = felix.context().getServiceReferences(org.celeriac.pool.api.BasePool.class.getName(), "(pool.name=prefork)");
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
+        return refs == null ? 0 : java.util.Arrays.stream(refs).mapToInt(r -> r.getUsingBundles() == null ? 0
+                : r.getUsingBundles().length).sum();
+    }
+
     private static List<String> childPids(Worker worker, String state) {
         return worker.stats().workers().stream().filter(w -> w.state().equals(state)).map(w -> w.id()).sorted().toList();
     }
@@ -83,6 +95,8 @@ class PreforkIT {
         String spare = childPids(worker, "spare").get(0);
 
         worker.use("threads", 2);
+        // As a person swaps back a moment later: by then the worker has let go of the old prefork instance.
+        FelixContainer.await("the old prefork instance released", WAIT, () -> preforkInstancesInUse() == 0);
         worker.use("prefork", 2);
         assertEquals(children, childPids(worker, "idle"), "the same children, not new ones");
         assertEquals(List.of(spare), childPids(worker, "spare"));

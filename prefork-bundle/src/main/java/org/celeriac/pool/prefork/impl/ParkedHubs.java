@@ -17,7 +17,7 @@ import org.osgi.service.component.annotations.Deactivate;
  * One at most: a hub parked later retires the earlier one's children. When the bundle stops, a parked hub
  * retires its children (gracefully, as a stopping pool's do).
  */
-@Component(service = ParkedHubs.class)
+@Component(service = ParkedHubs.class, immediate = true) // not disposed while no pool uses it: it holds the parked hub
 public final class ParkedHubs {
     private static final System.Logger LOG = System.getLogger(ParkedHubs.class.getName());
 

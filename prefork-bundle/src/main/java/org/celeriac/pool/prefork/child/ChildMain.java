@@ -27,9 +27,10 @@ import org.celeriac.pool.prefork.protocol.ProtocolException;
 /**
  * A prefork child: connects to the worker's private socket, proves its secret, loads the task bundles,
  * says {@code WORKER_UP}, then runs the tasks it is sent one after another, answering each with a RESULT
- * frame, except those the worker took back before it started them ({@link JobSlots}). It exits when told to (SHUTDOWN, after its queued tasks), and when its worker is gone — its socket
- * closes, or, while a task runs, a watchdog finds the worker process dead (within {@value #WATCH_MILLIS} ms) —
- * so that a dead worker never leaves orphans behind.
+ * frame, except those the worker took back before it started them ({@link JobSlots}). It exits when told
+ * to (SHUTDOWN, after its queued tasks), and when its worker is gone — its socket closes, or, while a task
+ * runs, a watchdog finds the worker process dead (within {@value #WATCH_MILLIS} ms) — so that a dead worker
+ * never leaves orphans behind.
  *
  * <p>One thread reads a frame and runs its task. A reader thread handing each task to a task thread cost a
  * thread wake-up per task on the round trip (which a child with no task held ahead idles through); the

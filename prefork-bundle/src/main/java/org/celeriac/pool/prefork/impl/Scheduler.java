@@ -130,7 +130,7 @@ final class Scheduler {
     private Child pickChild() {
         Child best = null;
         for (Child c : supervisor.children()) {
-            if (takesWork(c, limit)) {
+            if (takesWork(c)) {
                 if (c.outstanding.isEmpty()) {
                     return c;
                 }
@@ -142,7 +142,7 @@ final class Scheduler {
         return best;
     }
 
-    private boolean takesWork(Child c, int limit) {
+    private boolean takesWork(Child c) {
         // A child from before the worker's tasks changed may run an old version of a task: none of them gets
         // new work; the roll-over replaces them once the change has settled.
         return c.acceptsWork(limit) && c.generation == supervisor.generation()

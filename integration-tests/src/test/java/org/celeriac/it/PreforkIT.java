@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /** The prefork pool in a real Felix container, with children that load the task bundles the container has. */
@@ -121,9 +122,14 @@ class PreforkIT {
     void autoscaleGrowsPreforkForTasksAChildHolds() throws Exception {
         Worker worker = boot();
         ConfigurationAdmin admin = felix.context().getService(felix.context().getServiceReference(ConfigurationAdmin.class));
-        admin.getConfiguration("org.celeriac.worker", "?").update(new Hashtable<>(Map.of("pool", "prefork", "concurrency", 1,
-                "autoscale", "3,1", "autoscale.keepalive", 1.0)));
-        FelixContainer.await("autoscale on, one child", WAIT, () -> worker.autoscale().max() == 3 && worker.stats().concurrency() == 1);
+        Configuration config = admin.getConfiguration("org.celeriac.worker", "?");
+        // First the swap to one child, alone: with autoscale on at once, its first tick could shrink the pool
+        // being swapped away to one child, and tasks sent then would start there, not on the pool under test.
+        config.update(new Hashtable<>(Map.of("pool", "prefork", "concurrency", 1)));
+        FelixContainer.await("swapped to one child, the old instance released", WAIT,
+                () -> worker.stats().concurrency() == 1 && preforkInstancesInUse() == 1);
+        config.update(new Hashtable<>(Map.of("pool", "prefork", "concurrency", 1, "autoscale", "3,1", "autoscale.keepalive", 1.0)));
+        FelixContainer.await("autoscale on", WAIT, () -> worker.autoscale().max() == 3);
         List<TaskHandle> handles = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             handles.add(worker.submit(TaskRequest.of("wait", 3)));

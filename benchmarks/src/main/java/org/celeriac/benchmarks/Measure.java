@@ -77,6 +77,18 @@ final class Measure {
         }
     }
 
+    /** The heap in use right after a full collection: what is reachable now. */
+    static long liveHeapBytes() {
+        System.gc();
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                sum += pool.getUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+
     /** Sum of the heap pools' peak usage since the last reset (an upper bound of the live peak). */
     static long peakHeapBytes() {
         long sum = 0;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -36,7 +37,9 @@ import org.celeriac.pool.threads.impl.ThreadsPool;
  *       with {@code CompletableFuture} results, green vs a virtual-thread-per-task executor;</li>
  *   <li>solo: the cost of {@code applyAsync} over a direct {@code Task.call}, per task;</li>
  *   <li>green scale: 100 000 (and, without {@code --quick}, 1 000 000) tasks each sleeping 1 s, all in flight
- *       at once: wall time and peak heap against as many raw virtual threads.</li>
+ *       at once: wall time, peak heap (garbage included) and the live heap with all of them in flight,
+ *       against as many raw virtual threads. The target is on the live heap: the peak follows where the
+ *       young generation was sized and when it was collected, not what a task keeps.</li>
  * </ul>
  * Usage: {@code bin/bench [--quick]}. Prints a Markdown table and writes JSON to {@code benchmarks/results/}.
  */
@@ -47,8 +50,16 @@ public final class PoolBench {
         return null;
     };
 
+    /** Counted down by each task of a live-heap round as it falls asleep; see {@link #liveHeapInFlight}. */
+    private static volatile CountDownLatch asleep = new CountDownLatch(0);
+    private static final Task COUNTED_SLEEP = (ctx, args, kwargs) -> {
+        countedSleep();
+        return null;
+    };
+
     private final boolean quick;
-    private final PoolEnvironment env = PoolEnvironment.of(new MapTaskRegistry().register("noop", NOOP).register("sleep", SLEEP_1S));
+    private final PoolEnvironment env = PoolEnvironment.of(new MapTaskRegistry().register("noop", NOOP).register("sleep", SLEEP_1S)
+            .register("counted-sleep", COUNTED_SLEEP));
     private final List<Result> results = new ArrayList<>();
     private final List<String> verdicts = new ArrayList<>();
 
@@ -275,6 +286,7 @@ public final class PoolBench {
             hs = null;
             green.terminate();
         }
+        Spread[] liveHeaps = liveHeapInFlight(n, rounds);
         String label = String.format("green: %,d tasks sleeping 1 s", n);
         String median = rounds > 1 ? " (median of " + rounds + ")" : "";
         Result wall = Result.ofSpreads(label + ", wall", "s", 1e-9, Spread.of(walls), Spread.of(rawWalls),
@@ -284,8 +296,62 @@ public final class PoolBench {
         } else {
             results.add(wall);
         }
-        verdict(Result.ofSpreads(label + ", peak heap", "MB", 1e-6, Spread.of(heaps), Spread.of(rawHeaps),
+        results.add(Result.ofSpreads(label + ", peak heap", "MB", 1e-6, Spread.of(heaps), Spread.of(rawHeaps),
+                "raw virtual threads", "(measured: garbage included)" + median));
+        verdict(Result.ofSpreads(label + ", live heap, all asleep", "MB", 1e-6, liveHeaps[0], liveHeaps[1],
                 "raw virtual threads", "≤ " + heapRatio + "x raw" + median), heapRatio);
+    }
+
+    /**
+     * What a task in flight keeps: the heap after a full collection once all {@code n} tasks are asleep, raw
+     * virtual threads and green alternately ({@code [green, raw]}). Each task counts itself asleep and sleeps
+     * 3 s, so none has woken when the last one falls asleep; measuring right after submitting would count
+     * threads that have not yet run, which hold no stack.
+     */
+    private Spread[] liveHeapInFlight(int n, int rounds) throws Exception {
+        List<TaskRequest> requests = requests("counted-sleep", n);
+        List<Double> raw = new ArrayList<>();
+        List<Double> green = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            asleep = new CountDownLatch(n);
+            Thread[] threads = new Thread[n];
+            for (int i = 0; i < n; i++) {
+                threads[i] = Thread.ofVirtual().start(() -> {
+                    try {
+                        countedSleep();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            asleep.await();
+            raw.add((double) Measure.liveHeapBytes());
+            for (Thread t : threads) {
+                t.join();
+            }
+            threads = null;
+
+            asleep = new CountDownLatch(n);
+            GreenPool pool = new GreenPool(env);
+            pool.start(PoolConfig.ofConcurrency(n));
+            TaskHandle[] hs = new TaskHandle[n];
+            for (int i = 0; i < n; i++) {
+                hs[i] = pool.applyAsync(requests.get(i));
+            }
+            asleep.await();
+            green.add((double) Measure.liveHeapBytes());
+            for (TaskHandle h : hs) {
+                h.await(Duration.ofMinutes(5));
+            }
+            hs = null;
+            pool.terminate();
+        }
+        return new Spread[] {Spread.of(green), Spread.of(raw)};
+    }
+
+    private static void countedSleep() throws InterruptedException {
+        asleep.countDown();
+        Thread.sleep(3000);
     }
 
     // ---- report ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,6 +54,8 @@ public abstract class InProcessPool extends AbstractPool {
     private final LongAdder accepted = new LongAdder();
     private final LongAdder ended = new LongAdder();
     private volatile ScheduledThreadPoolExecutor timers;
+    /** Per task name, shared by its jobs: a field per job would cost 8 bytes per task in flight. */
+    private final ConcurrentHashMap<String, System.Logger> taskLoggers = new ConcurrentHashMap<>();
 
     /** @see AbstractPool#AbstractPool(PoolEnvironment) */
     protected InProcessPool(PoolEnvironment env) {
@@ -260,6 +263,11 @@ public abstract class InProcessPool extends AbstractPool {
         if (state() == PoolState.CLOSE && ended.sum() == accepted.sum()) {
             terminated();
         }
+    }
+
+    /** The logger a task named {@code taskName} gets from {@link Job#logger()}. */
+    System.Logger taskLogger(String taskName) {
+        return taskLoggers.computeIfAbsent(taskName, n -> System.getLogger("org.celeriac.task." + n));
     }
 
     /** The pool's timer thread, started on first use. */

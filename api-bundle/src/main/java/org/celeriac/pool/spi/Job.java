@@ -53,7 +53,6 @@ public final class Job implements TaskContext, Runnable {
     private Thread thread;                // written before QUEUED -> RUNNING, read only after seeing RUNNING
     private SoftTimeLimit soft = SoftTimeLimit.NONE; // armed, read and finished by the running thread only
     private ScheduledFuture<?> hardTimer;  // written and cancelled by the running thread only
-    private System.Logger logger;
 
     Job(InProcessPool pool, PoolTaskHandle handle, Task task) {
         this.pool = pool;
@@ -263,9 +262,6 @@ public final class Job implements TaskContext, Runnable {
 
     @Override
     public System.Logger logger() {
-        if (logger == null) {
-            logger = System.getLogger("org.celeriac.task." + handle.request().name());
-        }
-        return logger;
+        return pool.taskLogger(handle.request().name());
     }
 }

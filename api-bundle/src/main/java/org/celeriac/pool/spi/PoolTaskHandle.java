@@ -23,7 +23,15 @@ import org.celeriac.pool.api.TaskExpiredException;
 public final class PoolTaskHandle implements TaskHandle {
     private final TaskRequest request;
     private final AbstractPool pool;
-    private final CompletableFuture<Object> future = new CompletableFuture<>();
+    /**
+     * {@code null} while pending and nobody waits, a {@link Waiters} future while pending and someone waits or
+     * listens, then the outcome: the value ({@link #NULL} for {@code null}) or a {@link Failure}. One field,
+     * and a future made only when asked for, because a green pool holds a handle per task in flight and most
+     * are never waited on before they end: 24 bytes each.
+     */
+    private volatile Object result;
+    private static final Object NULL = new Object();
+    private static final VarHandle RESULT;
     /** See {@link StartSignal}: null, the worker id, or the stage someone asked for. */
     private volatile Object startState;
     private static final StartSignal START_SIGNAL;
@@ -34,6 +42,7 @@ public final class PoolTaskHandle implements TaskHandle {
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(PoolTaskHandle.class, "state", TaskState.class);
+            RESULT = MethodHandles.lookup().findVarHandle(PoolTaskHandle.class, "result", Object.class);
             START_SIGNAL = new StartSignal(MethodHandles.lookup().findVarHandle(PoolTaskHandle.class, "startState", Object.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -76,24 +85,70 @@ public final class PoolTaskHandle implements TaskHandle {
 
     @Override
     public CompletionStage<Object> result() {
-        return future.minimalCompletionStage();
+        return future().minimalCompletionStage();
     }
 
+    private record Failure(Throwable error) {
+    }
+
+    /** The future of a pending handle that someone waits on; a class of its own, so no task's value is taken for it. */
+    private static final class Waiters extends CompletableFuture<Object> {
+    }
+
+    /** The pending handle's {@link Waiters}, made on first use, or a completed future once complete. */
+    private CompletableFuture<Object> future() {
+        for (;;) {
+            Object r = result;
+            if (r instanceof Waiters w) {
+                return w;
+            }
+            if (r != null) {
+                CompletableFuture<Object> done = new CompletableFuture<>();
+                complete(done, r);
+                return done;
+            }
+            Waiters made = new Waiters();
+            if (RESULT.compareAndSet(this, null, made)) {
+                return made;
+            }
+        }
+    }
+
+    private static void complete(CompletableFuture<Object> f, Object outcome) {
+        if (outcome instanceof Failure failure) {
+            f.completeExceptionally(failure.error());
+        } else {
+            f.complete(outcome == NULL ? null : outcome);
+        }
+    }
+
+    /** Stores the outcome (once: {@link #finish} admits one caller), then completes the waiters' future, if any. */
+    private void publish(Object outcome) {
+        Object before = RESULT.getAndSet(this, outcome);
+        if (before instanceof Waiters w) {
+            complete(w, outcome);
+        }
+    }
 
     /** Waits on the future itself: the default goes through {@link #result()}, a new stage and a dependent per call. */
     @Override
     public Object await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
-        return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        Object r = result;
+        if (r != null && !(r instanceof Waiters) && !(r instanceof Failure)) {
+            return r == NULL ? null : r; // succeeded: no future needed (a failure goes through one, for get's exceptions)
+        }
+        return future().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public boolean terminate() {
-        return !future.isDone() && pool.terminateJob(request.id());
+        return !isDone() && pool.terminateJob(request.id());
     }
 
     /** Whether the result is complete. */
     public boolean isDone() {
-        return future.isDone();
+        Object r = result;
+        return r != null && !(r instanceof Waiters);
     }
 
     /** Marks the task as running on {@code worker}; ignored once the handle is complete. */
@@ -118,7 +173,7 @@ public final class PoolTaskHandle implements TaskHandle {
             return false;
         }
         pool.taskSucceeded(this); // counted before anyone waiting on the result can read the stats
-        future.complete(value);
+        publish(value == null ? NULL : value);
         return true;
     }
 
@@ -128,7 +183,7 @@ public final class PoolTaskHandle implements TaskHandle {
             return false;
         }
         pool.taskFailed(this, error);
-        future.completeExceptionally(error);
+        publish(new Failure(error));
         return true;
     }
 

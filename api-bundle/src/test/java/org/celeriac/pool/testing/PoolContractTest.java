@@ -121,6 +121,7 @@ public abstract class PoolContractTest {
 
         assertEquals(1, pool.stats().completed());
         assertEquals(1, pool.stats().failed());
+        assertEquals("org.celeriac.task.logger", pool.applyAsync(TaskRequest.of("logger")).await(WAIT), "a task logs under its name");
     }
 
     @Test

@@ -29,6 +29,7 @@ public final class TestTasks {
             throw new IllegalStateException("boom: " + args);
         });
         registry.register("worker", (ctx, args, kw) -> ctx.workerId());
+        registry.register("logger", (ctx, args, kw) -> ctx.logger().getName());
         registry.register("count", (ctx, args, kw) -> runs.computeIfAbsent(args.get(0), k -> new AtomicInteger()).incrementAndGet());
         // Waits (interruptibly) until gate args[0] opens.
         registry.register("block", (ctx, args, kw) -> {

@@ -1,0 +1,96 @@
+package org.celeriac.pool.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.celeriac.pool.api.PoolConfig;
+import org.celeriac.pool.api.TaskRequest;
+import org.celeriac.pool.api.TaskState;
+import org.junit.jupiter.api.Test;
+
+/** {@link PoolTaskHandle}'s outcome, and the future it makes only when someone waits or listens. */
+class PoolTaskHandleTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static PoolTaskHandle handle() {
+        AbstractPoolTest.RecordingPool pool = new AbstractPoolTest.RecordingPool();
+        pool.start(PoolConfig.DEFAULTS);
+        return new PoolTaskHandle(TaskRequest.of("one"), pool);
+    }
+
+    @Test
+    void aValueNullAFailureAndAFutureAsAValueReachWhoeverWaitsBeforeOrAfter() throws Exception {
+        PoolTaskHandle early = handle();
+        CompletableFuture<Object> seen = early.result().toCompletableFuture();
+        assertFalse(early.isDone());
+        assertTrue(early.succeed(null));
+        assertNull(seen.get());
+        assertNull(early.await(WAIT));
+        assertFalse(early.succeed(2), "the first completion wins");
+
+        PoolTaskHandle late = handle();
+        CompletableFuture<String> value = CompletableFuture.completedFuture("a future is a value like any other");
+        late.succeed(value);
+        assertTrue(late.isDone());
+        assertSame(value, late.await(WAIT));
+        assertSame(value, late.result().toCompletableFuture().get());
+
+        PoolTaskHandle failed = handle();
+        IllegalStateException boom = new IllegalStateException("boom");
+        CompletableFuture<Object> before = failed.result().toCompletableFuture();
+        failed.fail(boom);
+        assertEquals(TaskState.FAILURE, failed.state());
+        assertSame(boom, assertThrows(ExecutionException.class, before::get).getCause());
+        assertSame(boom, assertThrows(ExecutionException.class, () -> failed.await(WAIT)).getCause());
+        assertFalse(failed.fail(new IllegalStateException("again")));
+    }
+
+    /** Completing and asking for the future race on one field: every waiter must see the outcome, none hang. */
+    @Test
+    void aWaiterRacingTheCompletionAlwaysSeesIt() throws Exception {
+        int rounds = 20_000;
+        AtomicInteger seen = new AtomicInteger();
+        List<Throwable> errors = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            PoolTaskHandle h = handle();
+            CountDownLatch go = new CountDownLatch(1);
+            Integer v = i;
+            Thread completer = Thread.ofPlatform().start(() -> {
+                awaitQuietly(go);
+                h.succeed(v);
+            });
+            go.countDown();
+            h.result().whenComplete((r, e) -> {
+                if (v.equals(r)) {
+                    seen.incrementAndGet();
+                } else {
+                    synchronized (errors) {
+                        errors.add(new AssertionError("round " + v + " saw " + r + " / " + e));
+                    }
+                }
+            });
+            completer.join();
+        }
+        assertTrue(errors.isEmpty(), errors.toString());
+        assertEquals(rounds, seen.get(), "every listener ran once, with its round's value");
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -37,7 +37,7 @@ import org.celeriac.pool.threads.impl.ThreadsPool;
  *       with {@code CompletableFuture} results, green vs a virtual-thread-per-task executor;</li>
  *   <li>solo: the cost of {@code applyAsync} over a direct {@code Task.call}, per task;</li>
  *   <li>green scale: 100 000 (and, without {@code --quick}, 1 000 000) tasks each sleeping 1 s, all in flight
- *       at once: wall time, peak heap (garbage included) and the live heap with all of them in flight,
+ *       at once: wall time, peak heap (garbage included), and the live heap once all of them are asleep,
  *       against as many raw virtual threads. The target is on the live heap: the peak follows where the
  *       young generation was sized and when it was collected, not what a task keeps.</li>
  * </ul>

@@ -12,7 +12,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.celeriac.pool.prefork.child.ChildMain;
@@ -45,7 +46,12 @@ final class ChildLauncher {
     private final Supplier<ChildClasspath> classpath;
     private final PreforkOptions options;
     private final Path cacheDir;
-    private final AtomicBoolean training = new AtomicBoolean();
+    /**
+     * The caches being recorded by this worker. Static, not per launcher: every prefork instance (a hot-swap, a
+     * restart) has a launcher of its own, and two trainings of one cache at once cost the machine a second
+     * ~1 s of CPU while children start, for the same file (seen in {@code PreforkBench}).
+     */
+    private static final Set<Path> TRAINING = ConcurrentHashMap.newKeySet();
 
     ChildLauncher(Supplier<ChildClasspath> classpath, PreforkOptions options) {
         this.classpath = classpath;
@@ -152,13 +158,14 @@ final class ChildLauncher {
     }
 
     /**
-     * Records the cache in the background, once per worker: children started meanwhile run without it. The
-     * training JVM runs under a shell that moves its output into place, so a worker that stops before the
-     * training ends (a short run, a test) still leaves a usable cache, not a temporary file; the files of
-     * trainings that were killed, and caches beyond the newest few, are removed first.
+     * Records the cache in the background, one training per cache at a time in a worker: children started
+     * meanwhile run without it. The training JVM runs under a shell that moves its output into place, so a
+     * worker that stops before the training ends (a short run, a test) still leaves a usable cache, not a
+     * temporary file; the files of trainings that were killed, and caches beyond the newest few, are removed
+     * first.
      */
     private void train(ChildClasspath cp, Path cache) {
-        if (!training.compareAndSet(false, true)) {
+        if (!TRAINING.add(cache)) {
             return;
         }
         Thread.ofPlatform().daemon().name("celeriac-prefork-train").start(() -> {
@@ -182,7 +189,7 @@ final class ChildLauncher {
             } catch (IOException | InterruptedException e) {
                 LOG.log(Level.WARNING, "could not record a class-data cache for prefork children: " + e);
             } finally {
-                training.set(false);
+                TRAINING.remove(cache);
             }
         });
     }

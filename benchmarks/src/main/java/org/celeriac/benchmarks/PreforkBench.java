@@ -69,19 +69,20 @@ public final class PreforkBench {
         b.ensureClassDataCache(); // first: recording it in the background would disturb the other figures
         b.roundTrips();
         b.row("raw UDS ping-pong, 64 outstanding", "%.0f frames/s", b.pingPong(64, b.quick ? 20_000 : 200_000)[0]);
-        double[] celery = b.celeryPrefork(b.quick ? 5_000 : 20_000);
+        Spread[] celery = b.celeryPrefork(b.quick ? 5_000 : 20_000);
         String versus = celery == null ? "Celery not installed; in earlier runs 7.2k at c1, 10.7k at c2"
-                : String.format(Locale.ROOT, "Celery's prefork pool (AsynPool, -O fair) in this run: %.1fk at c1, %.1fk at c2",
-                        celery[0] / 1e3, celery[1] / 1e3);
+                : "Celery's prefork pool (AsynPool, -O fair) in this run: " + celery[0].format() + " at c1, "
+                        + celery[1].format() + " at c2";
         for (int prefetch : new int[] {1, 4, 16}) {
             for (int c : new int[] {1, 2, 4}) {
-                double noop = b.throughput(c, prefetch, "echo", List.of(), b.quick ? 20_000 : 100_000);
+                Spread noop = b.throughput(c, prefetch, "echo", List.of(), b.quick ? 20_000 : 100_000);
                 String label = prefetch == 1 ? "prefetch 1 (strict)" : prefetch == 4 ? "prefetch 4 (default, fair)"
                         : "prefetch 16 (fair)";
-                b.row("no-op, concurrency " + c + ", " + label, "%.0f tasks/s (%s)", noop, versus);
-                // Issue 16: at c2, fair scheduling and prefetch 16, at least 5x Celery's prefork (fair too).
+                b.row("no-op, concurrency " + c + ", " + label, "%s tasks/s (%s)", noop.format(), versus);
+                // Issue 16: at c2, fair scheduling and prefetch 16, at least 5x Celery's prefork (fair too):
+                // the medians of both, each measured in rounds of the same run.
                 if (c == 2 && celery != null && prefetch > 1) {
-                    double times = noop / celery[1];
+                    double times = noop.median() / celery[1].median();
                     b.verdicts.add(String.format(Locale.ROOT,
                             "%-4s prefork no-op c2, %s: %.1fx Celery's prefork c2 (target >= 5x)",
                             times >= 5 ? "PASS" : "MISS", label, times));
@@ -89,8 +90,8 @@ public final class PreforkBench {
             }
         }
         for (int c : new int[] {1, 2}) {
-            double cpu = b.throughput(c, 4, "cpu", List.of(1_000_000), b.quick ? 300 : 2_000);
-            b.row("~1 ms CPU task (cpu 1e6), concurrency " + c, "%.0f tasks/s", cpu);
+            Spread cpu = b.throughput(c, 4, "cpu", List.of(1_000_000), b.quick ? 300 : 2_000);
+            b.row("~1 ms CPU task (cpu 1e6), concurrency " + c, "%s tasks/s", cpu.format());
         }
         b.spawnTimes();
         for (int spares : new int[] {0, 1}) {
@@ -254,11 +255,12 @@ public final class PreforkBench {
         }
     }
 
-    private double throughput(int concurrency, int prefetch, String task, List<Object> args, int n) throws Exception {
+    /** Tasks per second over {@code n} tasks: one warm-up round, then the median and range of 5 (2 if quick). */
+    private Spread throughput(int concurrency, int prefetch, String task, List<Object> args, int n) throws Exception {
         PreforkPool p = pool(concurrency, prefetch, true);
         try {
-            double best = 0;
-            for (int rep = 0; rep < (quick ? 2 : 4); rep++) {
+            List<Double> rates = new ArrayList<>();
+            for (int rep = 0; rep <= (quick ? 2 : 5); rep++) {
                 List<TaskRequest> requests = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     requests.add(TaskRequest.builder(task).args(args).build());
@@ -271,9 +273,11 @@ public final class PreforkBench {
                 for (TaskHandle h : hs) {
                     h.await(Duration.ofMinutes(5));
                 }
-                best = Math.max(best, n * 1e9 / (System.nanoTime() - t0));
+                if (rep > 0) {
+                    rates.add(n * 1e9 / (System.nanoTime() - t0));
+                }
             }
-            return best;
+            return Spread.of(rates);
         } finally {
             p.terminate();
         }
@@ -334,7 +338,8 @@ public final class PreforkBench {
      * {@code AsynPool} on a kombu event loop, {@code -O fair}, no put locks (the worker's consumer limits what
      * it applies), at concurrency 1 and 2, in tasks/s; {@code null} without Debian's {@code python3-celery}.
      */
-    private double[] celeryPrefork(int n) throws Exception {
+    /** Celery's own prefork pool at c1 and c2: the median and range of 5 rounds (2 if quick) of {@code n} tasks each. */
+    private Spread[] celeryPrefork(int n) throws Exception {
         if (!BrokerBench.pythonCelery()) {
             return null;
         }
@@ -349,6 +354,7 @@ public final class PreforkBench {
                     "def noop(*args, **kwargs):",
                     "    return None",
                     "n = int(sys.argv[1])",
+                    "rounds = int(sys.argv[2])",
                     "for c in (1, 2):",
                     "    hub = Hub()",
                     "    set_event_loop(hub)",
@@ -362,23 +368,39 @@ public final class PreforkBench {
                     "    done = [0]",
                     "    def callback(result, *rest):",
                     "        done[0] += 1",
-                    "    t0 = time.time()",
-                    "    for i in range(n):",
-                    "        pool.apply_async(noop, callback=callback)",
-                    "    deadline = time.time() + 300",
-                    "    while done[0] < n and time.time() < deadline:",
-                    "        hub.run_once()",
-                    "    print(n / (time.time() - t0) if done[0] == n else 0, flush=True)",
+                    "    rates = []",
+                    "    for r in range(rounds):",
+                    "        done[0] = 0",
+                    "        t0 = time.time()",
+                    "        for i in range(n):",
+                    "            pool.apply_async(noop, callback=callback)",
+                    "        deadline = time.time() + 300",
+                    "        while done[0] < n and time.time() < deadline:",
+                    "            hub.run_once()",
+                    "        rates.append(n / (time.time() - t0) if done[0] == n else 0)",
+                    "    print(' '.join(str(x) for x in rates), flush=True)",
                     "    pool.terminate()",
                     "    hub.close()", ""));
-            Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), Integer.toString(n))
+            int rounds = quick ? 2 : 5;
+            Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), Integer.toString(n), Integer.toString(rounds))
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             String[] lines = out.trim().split("\n");
             if (p.waitFor() != 0 || lines.length != 2) {
                 return null;
             }
-            return new double[] {Double.parseDouble(lines[0]), Double.parseDouble(lines[1])};
+            Spread[] byConcurrency = new Spread[2];
+            for (int c = 0; c < 2; c++) {
+                List<Double> rates = new ArrayList<>();
+                for (String rate : lines[c].trim().split(" ")) {
+                    rates.add(Double.parseDouble(rate));
+                }
+                if (rates.size() != rounds || rates.contains(0.0)) {
+                    return null; // a round did not finish: no baseline rather than a wrong one
+                }
+                byConcurrency[c] = Spread.of(rates);
+            }
+            return byConcurrency;
         } finally {
             Files.deleteIfExists(script);
         }

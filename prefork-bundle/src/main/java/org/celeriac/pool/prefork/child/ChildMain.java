@@ -80,7 +80,14 @@ public final class ChildMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 1 && args[0].equals("--train")) {
-            train(jars(args, 1));
+            try {
+                train(jars(args, 1));
+            } catch (Throwable t) {
+                // The framework's threads would keep a failed training's JVM alive, and with it a process that
+                // never records the cache: end it, so that the worker sees the failure.
+                t.printStackTrace();
+                System.exit(1);
+            }
             return;
         }
         if (args.length < 2) {

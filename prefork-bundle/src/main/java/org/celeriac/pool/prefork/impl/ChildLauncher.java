@@ -8,12 +8,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.celeriac.pool.prefork.child.ChildMain;
@@ -52,6 +54,8 @@ final class ChildLauncher {
      * ~1 s of CPU while children start, for the same file (seen in {@code PreforkBench}).
      */
     private static final Set<Path> TRAINING = ConcurrentHashMap.newKeySet();
+    /** A training takes 1–2 s; one still running after this is stuck, and would stay in {@link #TRAINING}. */
+    private static final Duration TRAINING_TIMEOUT = Duration.ofMinutes(5);
 
     ChildLauncher(Supplier<ChildClasspath> classpath, PreforkOptions options) {
         this.classpath = classpath;
@@ -181,7 +185,12 @@ final class ChildLauncher {
                         ChildMain.class.getName(), "--train"));
                 cp.bundles().forEach(j -> cmd.add(j.toString()));
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (p.waitFor() == 0 && Files.isRegularFile(cache)) {
+                if (!p.waitFor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    LOG.log(Level.WARNING, "recording the prefork children's class-data cache took over " + TRAINING_TIMEOUT
+                            + "; stopped it, children start without the cache");
+                } else if (p.exitValue() == 0 && Files.isRegularFile(cache)) {
                     LOG.log(Level.INFO, "recorded the prefork children's class-data cache " + cache);
                 } else {
                     LOG.log(Level.WARNING, "could not record a class-data cache for prefork children (exit " + p.exitValue() + ")");

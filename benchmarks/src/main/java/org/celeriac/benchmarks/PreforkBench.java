@@ -336,9 +336,9 @@ public final class PreforkBench {
     /**
      * No-op tasks through Celery's own prefork pool as its worker drives it: {@code TaskPool} with billiard's
      * {@code AsynPool} on a kombu event loop, {@code -O fair}, no put locks (the worker's consumer limits what
-     * it applies), at concurrency 1 and 2, in tasks/s; {@code null} without Debian's {@code python3-celery}.
+     * it applies), at concurrency 1 and 2, in tasks/s: the median and range of 5 rounds (2 if quick) of
+     * {@code n} tasks each; {@code null} without Debian's {@code python3-celery} or if a round did not finish.
      */
-    /** Celery's own prefork pool at c1 and c2: the median and range of 5 rounds (2 if quick) of {@code n} tasks each. */
     private Spread[] celeryPrefork(int n) throws Exception {
         if (!BrokerBench.pythonCelery()) {
             return null;

@@ -340,11 +340,6 @@ public final class ChildMain {
         Path storage = Files.createTempDirectory("celeriac-train-");
         ChildFramework tasks = ChildFramework.start(storage, jars, List.of(), warnings);
         FrameCodec codec = new FrameCodec(1 << 20);
-        ByteBuffer b = codec.encode(Frame.json(Frame.TASK, 1, Payloads.write(Map.of("id", "t", "name", "x", "args", List.of(1, "a"),
-                "kwargs", Map.of("k", 1.5)))));
-        codec.feed(b);
-        Frame f = codec.next();
-        Payloads.readObject(f);
         // The per-task path, as often as a child runs it in its first seconds: the cache then carries its
         // method profiles (JDK 25, JEP 515), so children compile it sooner.
         JobSlots slots = JobSlots.create(storage.resolve("slots"), 64);

@@ -26,7 +26,7 @@ import org.osgi.framework.launch.FrameworkFactory;
  */
 record BenchFelix(Framework framework, Path storage) implements AutoCloseable {
     /** The API packages the benchmark shares with the bundles (keep in step with the bundles' versions). */
-    private static final String HOST_PACKAGES = "org.celeriac.pool.api;version=1.4.0,org.celeriac.pool.spi;version=1.3.0,"
+    private static final String HOST_PACKAGES = "org.celeriac.pool.api;version=1.4.0,org.celeriac.pool.spi;version=1.4.0,"
             + "org.celeriac.worker.api;version=1.4.0";
 
     /** Starts Felix with {@code properties} added to the framework's (e.g. the launcher's broker settings). */

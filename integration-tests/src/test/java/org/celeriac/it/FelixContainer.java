@@ -31,7 +31,7 @@ import org.osgi.framework.launch.FrameworkFactory;
  * (the usual way an embedding application talks to its bundles).
  */
 final class FelixContainer implements AutoCloseable {
-    static final String HOST_PACKAGES = "org.celeriac.pool.api;version=1.4.0,org.celeriac.pool.spi;version=1.3.0,"
+    static final String HOST_PACKAGES = "org.celeriac.pool.api;version=1.4.0,org.celeriac.pool.spi;version=1.4.0,"
             + "org.celeriac.worker.api;version=1.4.0,org.osgi.service.event;version=1.4.1,org.osgi.service.cm;version=1.6.1";
 
     private final Framework framework;

@@ -44,7 +44,12 @@ public interface TaskHandle {
      */
     CompletionStage<String> started();
 
-    /** The result, as a stage to compose; completing it from outside is not possible. */
+    /**
+     * The result, as a stage to compose; completing it from outside is not possible. Its
+     * {@code toCompletableFuture()} may be the handle's own future, whose {@code complete},
+     * {@code obtrude*} and {@code orTimeout} methods throw {@link UnsupportedOperationException}: compose on it
+     * ({@code thenApply(v -> v)}) for a future of your own.
+     */
     CompletionStage<Object> result();
 
     /**

@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -83,27 +82,28 @@ public final class PoolTaskHandle implements TaskHandle {
         return START_SIGNAL.stage(this);
     }
 
+    /** The handle's own future, given out as it is: its readers cannot complete it ({@link OwnedFuture}). */
     @Override
     public CompletionStage<Object> result() {
-        return future().minimalCompletionStage();
+        return future();
     }
 
     private record Failure(Throwable error) {
     }
 
     /** The future of a pending handle that someone waits on; a class of its own, so no task's value is taken for it. */
-    private static final class Waiters extends CompletableFuture<Object> {
+    private static final class Waiters extends OwnedFuture<Object> {
     }
 
     /** The pending handle's {@link Waiters}, made on first use, or a completed future once complete. */
-    private CompletableFuture<Object> future() {
+    private OwnedFuture<Object> future() {
         for (;;) {
             Object r = result;
             if (r instanceof Waiters w) {
                 return w;
             }
             if (r != null) {
-                CompletableFuture<Object> done = new CompletableFuture<>();
+                OwnedFuture<Object> done = new OwnedFuture<>();
                 complete(done, r);
                 return done;
             }
@@ -114,11 +114,11 @@ public final class PoolTaskHandle implements TaskHandle {
         }
     }
 
-    private static void complete(CompletableFuture<Object> f, Object outcome) {
+    private static void complete(OwnedFuture<Object> f, Object outcome) {
         if (outcome instanceof Failure failure) {
-            f.completeExceptionally(failure.error());
+            f.settleExceptionally(failure.error());
         } else {
-            f.complete(outcome == NULL ? null : outcome);
+            f.settle(outcome == NULL ? null : outcome);
         }
     }
 

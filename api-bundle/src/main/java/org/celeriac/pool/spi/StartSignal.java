@@ -50,8 +50,8 @@ public record StartSignal(VarHandle field) {
                 if (field.compareAndSet(host, null, outcome)) {
                     return;
                 }
-            } else if (s instanceof CompletableFuture<?> f) {
-                ((CompletableFuture<String>) f).complete(outcome == NOT_STARTED ? null : idOf(outcome));
+            } else if (s instanceof OwnedFuture<?> f) {
+                ((OwnedFuture<String>) f).settle(outcome == NOT_STARTED ? null : idOf(outcome));
                 return;
             } else {
                 return; // settled already
@@ -67,8 +67,8 @@ public record StartSignal(VarHandle field) {
     @SuppressWarnings("unchecked")
     public String worker(Object host) {
         Object s = field.getVolatile(host);
-        if (s instanceof CompletableFuture<?> f) {
-            return ((CompletableFuture<String>) f).getNow(null);
+        if (s instanceof OwnedFuture<?> f) {
+            return ((OwnedFuture<String>) f).getNow(null);
         }
         return s == NOT_STARTED ? null : idOf(s);
     }
@@ -80,7 +80,7 @@ public record StartSignal(VarHandle field) {
 
     /** Whether someone asked for the stage (so a listener on another handle is worth attaching). */
     public boolean asked(Object host) {
-        return field.getVolatile(host) instanceof CompletableFuture<?>;
+        return field.getVolatile(host) instanceof OwnedFuture<?>;
     }
 
     /** The stage: the worker id once started, {@code null} if it ended without starting. */
@@ -88,8 +88,8 @@ public record StartSignal(VarHandle field) {
     public CompletionStage<String> stage(Object host) {
         for (;;) {
             Object s = field.getVolatile(host);
-            if (s instanceof CompletableFuture<?> f) {
-                return ((CompletableFuture<String>) f).minimalCompletionStage();
+            if (s instanceof OwnedFuture<?> f) {
+                return (OwnedFuture<String>) f;
             }
             if (s == NOT_STARTED) {
                 return CompletableFuture.completedStage(null);
@@ -97,9 +97,9 @@ public record StartSignal(VarHandle field) {
             if (s != null) {
                 return CompletableFuture.completedStage(idOf(s));
             }
-            CompletableFuture<String> f = new CompletableFuture<>();
+            OwnedFuture<String> f = new OwnedFuture<>();
             if (field.compareAndSet(host, null, f)) {
-                return f.minimalCompletionStage();
+                return f;
             }
         }
     }

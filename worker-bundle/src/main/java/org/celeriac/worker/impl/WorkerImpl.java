@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.DuplicateTaskException;
 import org.celeriac.pool.api.PoolCapability;
@@ -53,6 +54,8 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
 
     private final PoolCatalog catalog = new PoolCatalog();
     private final TaskBook book = new TaskBook(1000);
+    /** Every handle's way to terminate its task: one for all of them, not a method reference per task. */
+    private final Predicate<String> terminator = this::terminate;
     private final ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "celeriac-worker-timer");
         t.setDaemon(true);
@@ -217,7 +220,7 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
         if (shuttingDown) {
             throw new IllegalStateException("the worker is shutting down and accepts no new tasks");
         }
-        WorkerTaskHandle h = new WorkerTaskHandle(request, book, this::terminate);
+        WorkerTaskHandle h = new WorkerTaskHandle(request, book, terminator);
         if (!book.admit(h)) {
             return WorkerTaskHandle.failed(request, new DuplicateTaskException("task id " + request.id()
                     + " is already pending or running; a task id runs once"));

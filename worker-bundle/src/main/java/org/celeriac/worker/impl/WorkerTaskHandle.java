@@ -1,7 +1,6 @@
 package org.celeriac.worker.impl;
 
 import java.lang.invoke.MethodHandles;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
@@ -10,6 +9,7 @@ import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskState;
+import org.celeriac.pool.spi.OwnedFuture;
 import org.celeriac.pool.spi.StartSignal;
 import org.celeriac.worker.api.WorkerObserver;
 
@@ -22,7 +22,8 @@ final class WorkerTaskHandle implements TaskHandle {
     private final TaskRequest request;
     private final TaskBook book;
     private final Predicate<String> terminator;
-    private final CompletableFuture<Object> future = new CompletableFuture<>();
+    /** Given out as it is by {@link #result()}: only this handle completes it. */
+    private final OwnedFuture<Object> future = new OwnedFuture<>();
     /** See {@link StartSignal}: null, the worker id, or the stage someone asked for. */
     private volatile Object startState;
     private static final StartSignal START_SIGNAL;
@@ -149,9 +150,9 @@ final class WorkerTaskHandle implements TaskHandle {
         book.finished(this);
         START_SIGNAL.ended(this); // completes with null only if it never started
         if (error == null) {
-            future.complete(value);
+            future.settle(value);
         } else {
-            future.completeExceptionally(error);
+            future.settleExceptionally(error);
         }
         if (observers.length > 0) {
             long started = startedNanos;
@@ -213,7 +214,7 @@ final class WorkerTaskHandle implements TaskHandle {
 
     @Override
     public CompletionStage<Object> result() {
-        return future.minimalCompletionStage();
+        return future;
     }
 
 

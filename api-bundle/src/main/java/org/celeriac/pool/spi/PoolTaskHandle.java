@@ -4,10 +4,12 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskState;
@@ -92,7 +94,35 @@ public final class PoolTaskHandle implements TaskHandle {
     }
 
     /** The future of a pending handle that someone waits on; a class of its own, so no task's value is taken for it. */
-    private static final class Waiters extends OwnedFuture<Object> {
+    private static class Waiters extends OwnedFuture<Object> {
+    }
+
+    /**
+     * Waiters whose first listener is called directly at completion: as small as a bare future (the field
+     * fits in its padding), where {@code whenComplete} adds a dependent and a stage (64 bytes per task in
+     * flight, for the worker's handle that follows every pool handle).
+     */
+    private static final class Listened extends Waiters {
+        final BiConsumer<Object, Throwable> listener;
+
+        Listened(BiConsumer<Object, Throwable> listener) {
+            this.listener = listener;
+        }
+    }
+
+    /**
+     * Calls {@code listener} once with the value or the failure (the task's own exception, never wrapped)
+     * when the task completes, on the completing thread, or at once on this one if it has. The cheap form of
+     * {@code result().whenComplete(listener)} for whoever follows every handle (the worker).
+     *
+     * @since 1.4
+     */
+    public void whenDone(BiConsumer<Object, Throwable> listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (result == null && RESULT.compareAndSet(this, null, new Listened(listener))) {
+            return;
+        }
+        future().whenComplete(listener); // someone waits already, or it is done: the ordinary way
     }
 
     /** The pending handle's {@link Waiters}, made on first use, or a completed future once complete. */
@@ -127,6 +157,20 @@ public final class PoolTaskHandle implements TaskHandle {
         Object before = RESULT.getAndSet(this, outcome);
         if (before instanceof Waiters w) {
             complete(w, outcome);
+            if (w instanceof Listened l) {
+                notify(l.listener, outcome);
+            }
+        }
+    }
+
+    /** A listener's failure stays with it, as in {@code whenComplete}: the completing pool thread goes on. */
+    private void notify(BiConsumer<Object, Throwable> listener, Object outcome) {
+        try {
+            listener.accept(outcome instanceof Failure || outcome == NULL ? null : outcome,
+                    outcome instanceof Failure f ? f.error() : null);
+        } catch (RuntimeException | Error e) {
+            System.getLogger(PoolTaskHandle.class.getName()).log(System.Logger.Level.ERROR,
+                    "a listener of task " + request.id() + " failed", e);
         }
     }
 

@@ -86,6 +86,70 @@ class PoolTaskHandleTest {
         assertEquals(rounds, seen.get(), "every listener ran once, with its round's value");
     }
 
+    @Test
+    void aDirectListenerHearsTheOutcomeOnceBeforeOrAfterAndBesideWaiters() throws Exception {
+        PoolTaskHandle early = handle();
+        List<Object> heard = new ArrayList<>();
+        early.whenDone((v, e) -> heard.add(v));
+        CompletableFuture<Object> waiter = early.result().toCompletableFuture();
+        early.whenDone((v, e) -> heard.add("second:" + v)); // a second listener takes the ordinary way
+        assertTrue(early.succeed("v"));
+        assertFalse(early.fail(new IllegalStateException("late")));
+        assertEquals(java.util.Set.of("v", "second:v"), java.util.Set.copyOf(heard));
+        assertEquals(2, heard.size(), "each listener once");
+        assertEquals("v", waiter.get());
+
+        PoolTaskHandle failed = handle();
+        IllegalStateException boom = new IllegalStateException("boom");
+        Throwable[] error = new Throwable[2];
+        failed.whenDone((v, e) -> error[0] = e);
+        failed.fail(boom);
+        failed.whenDone((v, e) -> error[1] = e); // after completion: at once
+        assertSame(boom, error[0], "the task's own exception, not a CompletionException");
+        assertSame(boom, error[1]);
+    }
+
+    @Test
+    void aListenerThatThrowsDoesNotStopTheCompletion() throws Exception {
+        PoolTaskHandle h = handle();
+        h.whenDone((v, e) -> {
+            throw new IllegalStateException("a broken listener");
+        });
+        CompletableFuture<Object> waiter = h.result().toCompletableFuture();
+        assertTrue(h.succeed(7));
+        assertEquals(7, waiter.get());
+        assertEquals(TaskState.SUCCESS, h.state());
+    }
+
+    @Test
+    void aDirectListenerRacingTheCompletionRunsOnceWithTheValue() throws Exception {
+        int rounds = 20_000;
+        AtomicInteger seen = new AtomicInteger();
+        List<AssertionError> errors = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            PoolTaskHandle h = handle();
+            CountDownLatch go = new CountDownLatch(1);
+            Integer v = i;
+            Thread completer = Thread.ofPlatform().start(() -> {
+                awaitQuietly(go);
+                h.succeed(v);
+            });
+            go.countDown();
+            h.whenDone((r, e) -> {
+                if (v.equals(r)) {
+                    seen.incrementAndGet();
+                } else {
+                    synchronized (errors) {
+                        errors.add(new AssertionError("round " + v + " saw " + r + " / " + e));
+                    }
+                }
+            });
+            completer.join();
+        }
+        assertTrue(errors.isEmpty(), errors.toString());
+        assertEquals(rounds, seen.get(), "every listener ran once, with its round's value");
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();

@@ -10,6 +10,7 @@ import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskState;
 import org.celeriac.pool.spi.OwnedFuture;
+import org.celeriac.pool.spi.PoolTaskHandle;
 import org.celeriac.pool.spi.StartSignal;
 import org.celeriac.worker.api.WorkerObserver;
 
@@ -115,17 +116,24 @@ final class WorkerTaskHandle implements TaskHandle {
         if (START_SIGNAL.asked(this)) {
             follow(handle);
         }
-        handle.result().whenComplete((value, error) -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (cause instanceof TaskRequeuedException) {
-                return; // whoever drained it routes it again
-            }
-            if (cause == null) {
-                succeed(value);
-            } else {
-                fail(cause);
-            }
-        });
+        if (handle instanceof PoolTaskHandle own) {
+            own.whenDone(this::outcome); // no dependent stage per task
+        } else {
+            handle.result().whenComplete(this::outcome);
+        }
+    }
+
+    /** The outcome of the pool handle it is attached to. */
+    private void outcome(Object value, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TaskRequeuedException) {
+            return; // whoever drained it routes it again
+        }
+        if (cause == null) {
+            succeed(value);
+        } else {
+            fail(cause);
+        }
     }
 
     /** Completes with the task's value; {@code false} if the handle was complete already. */

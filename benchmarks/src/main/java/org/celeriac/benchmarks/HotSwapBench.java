@@ -20,7 +20,8 @@ import org.celeriac.worker.api.Worker;
  * (threads → prefork → green → prefork → ...). The run is cut into rounds of equal length (5 in full mode,
  * the swaps going on throughout); each figure is the median of the rounds with its range: throughput, its
  * dip (the slowest 100 ms window against the median one), the longest single {@code Worker.submit}, the
- * longest pause between two accepted submissions. Tasks lost are counted over the whole run.
+ * longest pause between two accepted submissions. Tasks lost are counted over the whole run. How much of the
+ * longest submit the collector's pauses took is reported beside it ({@link GcPauses}).
  * {@code -Dcycle=green,threads} swaps through other pools (to tell a pool's share of the pause apart).
  */
 public final class HotSwapBench {
@@ -28,7 +29,7 @@ public final class HotSwapBench {
 
     /** What one round saw. */
     private record Round(double throughput, double slowestWindow, double medianWindow, double longestSubmitMs,
-                         double longestGapMs) {
+                         double longestSubmitGcMs, double longestGapMs) {
     }
 
     private HotSwapBench() {
@@ -38,6 +39,7 @@ public final class HotSwapBench {
         boolean quick = List.of(args).contains("--quick");
         int rounds = quick ? 1 : 5;
         long seconds = quick ? 4 : 12;
+        GcPauses gc = GcPauses.record();
         BenchFelix felix = BenchFelix.start(Map.of());
         Worker worker = felix.worker();
         Semaphore inFlight = new Semaphore(IN_FLIGHT);
@@ -58,7 +60,7 @@ public final class HotSwapBench {
         });
         List<Round> all = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            all.add(round(worker, seconds, inFlight, submitted, succeeded, failures));
+            all.add(round(worker, seconds, inFlight, submitted, succeeded, failures, gc));
         }
         swapping.set(false);
         swapper.join();
@@ -74,6 +76,8 @@ public final class HotSwapBench {
         Spread submit = spread(all, Round::longestSubmitMs);
         System.out.printf("| longest pause in acceptance (one Worker.submit call) | %s | ≤ 20 ms: %s |%n",
                 millis(submit), submit.median() <= 20 ? "PASS" : "MISS");
+        System.out.printf("| … of which the collector's pauses (%s) | %s | |%n", gc.collectors(),
+                millis(spread(all, Round::longestSubmitGcMs)));
         System.out.printf("| longest gap between accepted tasks (incl. %,d-in-flight backpressure) | %s | |%n",
                 IN_FLIGHT, millis(spread(all, Round::longestGapMs)));
         felix.close();
@@ -85,12 +89,13 @@ public final class HotSwapBench {
 
     /** Submits for {@code seconds}, then waits for this round's tasks, so rounds do not share completions. */
     private static Round round(Worker worker, long seconds, Semaphore inFlight, AtomicLong submitted, AtomicLong succeeded,
-                               ConcurrentLinkedQueue<TaskHandle> failures) throws InterruptedException {
+                               ConcurrentLinkedQueue<TaskHandle> failures, GcPauses gc) throws InterruptedException {
         long[] buckets = new long[(int) (seconds * 10) + 20];
         long start = System.nanoTime();
         long end = start + Duration.ofSeconds(seconds).toNanos();
         AtomicLong done = new AtomicLong();
         long longestSubmit = 0; // time inside Worker.submit: the worker's own pause in accepting tasks
+        long longestSubmitAt = 0;
         long longestGap = 0;    // between two accepted tasks, including the benchmark's own backpressure
         long last = System.nanoTime();
         while (System.nanoTime() < end) {
@@ -99,7 +104,10 @@ public final class HotSwapBench {
             TaskHandle h = worker.submit(TaskRequest.of("add", 1, 2));
             submitted.incrementAndGet();
             long now = System.nanoTime();
-            longestSubmit = Math.max(longestSubmit, now - before);
+            if (now - before > longestSubmit) {
+                longestSubmit = now - before;
+                longestSubmitAt = before;
+            }
             longestGap = Math.max(longestGap, now - last);
             last = now;
             h.result().whenComplete((v, e) -> {
@@ -124,8 +132,9 @@ public final class HotSwapBench {
             windows = Arrays.copyOf(buckets, (int) (seconds * 10));
         }
         Arrays.sort(windows);
+        Thread.sleep(100); // the collector's notifications come on their own thread
         return new Round(done.get() / elapsed, windows[0], windows[windows.length / 2], longestSubmit / 1e6,
-                longestGap / 1e6);
+                gc.within(longestSubmitAt, longestSubmitAt + longestSubmit) / 1e6, longestGap / 1e6);
     }
 
     private static String millis(Spread s) {

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskState;
@@ -59,6 +60,15 @@ class PoolTaskHandleTest {
     /** Completing and asking for the future race on one field: every waiter must see the outcome, none hang. */
     @Test
     void aWaiterRacingTheCompletionAlwaysSeesIt() throws Exception {
+        raceListenersWithTheCompletion((h, listener) -> h.result().whenComplete(listener));
+    }
+
+    /**
+     * 20 000 rounds of a completer against a listener attached by {@code attach}: each listener must run
+     * once, with its round's value.
+     */
+    private static void raceListenersWithTheCompletion(BiConsumer<PoolTaskHandle, BiConsumer<Object, Throwable>> attach)
+            throws InterruptedException {
         int rounds = 20_000;
         AtomicInteger seen = new AtomicInteger();
         List<Throwable> errors = new ArrayList<>();
@@ -71,7 +81,7 @@ class PoolTaskHandleTest {
                 h.succeed(v);
             });
             go.countDown();
-            h.result().whenComplete((r, e) -> {
+            attach.accept(h, (r, e) -> {
                 if (v.equals(r)) {
                     seen.incrementAndGet();
                 } else {
@@ -123,31 +133,7 @@ class PoolTaskHandleTest {
 
     @Test
     void aDirectListenerRacingTheCompletionRunsOnceWithTheValue() throws Exception {
-        int rounds = 20_000;
-        AtomicInteger seen = new AtomicInteger();
-        List<AssertionError> errors = new ArrayList<>();
-        for (int i = 0; i < rounds; i++) {
-            PoolTaskHandle h = handle();
-            CountDownLatch go = new CountDownLatch(1);
-            Integer v = i;
-            Thread completer = Thread.ofPlatform().start(() -> {
-                awaitQuietly(go);
-                h.succeed(v);
-            });
-            go.countDown();
-            h.whenDone((r, e) -> {
-                if (v.equals(r)) {
-                    seen.incrementAndGet();
-                } else {
-                    synchronized (errors) {
-                        errors.add(new AssertionError("round " + v + " saw " + r + " / " + e));
-                    }
-                }
-            });
-            completer.join();
-        }
-        assertTrue(errors.isEmpty(), errors.toString());
-        assertEquals(rounds, seen.get(), "every listener ran once, with its round's value");
+        raceListenersWithTheCompletion(PoolTaskHandle::whenDone);
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

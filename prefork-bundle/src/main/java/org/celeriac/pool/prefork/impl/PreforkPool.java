@@ -2,7 +2,6 @@ package org.celeriac.pool.prefork.impl;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -209,9 +208,9 @@ public final class PreforkPool extends AbstractPool {
             msg.put("soft", soft.toNanos());
         }
         long number = jobNumbers.incrementAndGet();
-        ByteBuffer frame;
+        byte[] frame;
         try {
-            frame = encoder.encode(Frame.json(Frame.TASK, number, Payloads.write(msg)));
+            frame = encoder.encode(Frame.json(Frame.TASK, number, Payloads.write(msg))).array();
         } catch (IllegalArgumentException e) {
             handle.fail(new IllegalArgumentException("task " + r.name() + "[" + r.id() + "] cannot be sent to a child: "
                     + e.getMessage()));

@@ -1,5 +1,6 @@
 package org.celeriac.pool.prefork.impl;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -124,7 +125,7 @@ final class Scheduler {
         if (c.outstanding.size() == 1) {
             startRunning(c, job);
         }
-        c.toWrite.add(job.frame.duplicate());
+        c.toWrite.add(ByteBuffer.wrap(job.frame));
     }
 
     private Child pickChild() {

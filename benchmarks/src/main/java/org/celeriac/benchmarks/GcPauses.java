@@ -20,7 +20,7 @@ import javax.management.openmbean.CompositeData;
  */
 final class GcPauses {
     /** In milliseconds of the collector's clock. */
-    private record Pause(long startMillis, long endMillis) {
+    private record Pause(long startMillis, long endMillis, String cause) {
     }
 
     private final List<Pause> pauses = new ArrayList<>(); // guarded by this
@@ -35,8 +35,9 @@ final class GcPauses {
         for (GarbageCollectorMXBean bean : pausing) {
             ((NotificationEmitter) bean).addNotificationListener((n, handback) -> {
                 if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
-                    GcInfo info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData()).getGcInfo();
-                    add(new Pause(info.getStartTime(), info.getEndTime()));
+                    GarbageCollectionNotificationInfo gc = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+                    GcInfo info = gc.getGcInfo();
+                    add(new Pause(info.getStartTime(), info.getEndTime(), gc.getGcCause()));
                 }
             }, null, null);
         }
@@ -44,10 +45,10 @@ final class GcPauses {
         long now = System.nanoTime();
         Pause calibration;
         synchronized (this) {
-            while (pauses.isEmpty()) {
+            while ((calibration = ours()) == null) {
                 wait(); // the notification comes on the JDK's service thread, up to ~200 ms later
             }
-            calibration = pauses.removeLast();
+            pauses.clear();
         }
         zeroNanos = now - calibration.endMillis() * 1_000_000L;
     }
@@ -55,6 +56,12 @@ final class GcPauses {
     /** Starts recording; takes one full collection, to set the clock. */
     static GcPauses record() throws InterruptedException {
         return new GcPauses();
+    }
+
+    /** The collection {@code System.gc()} asked for, once it has been reported. */
+    private Pause ours() {
+        assert Thread.holdsLock(this);
+        return pauses.stream().filter(p -> p.cause().equals("System.gc()")).findFirst().orElse(null);
     }
 
     private synchronized void add(Pause p) {

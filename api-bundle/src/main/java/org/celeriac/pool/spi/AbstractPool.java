@@ -313,6 +313,17 @@ public abstract class AbstractPool implements BasePool {
         return failed.sum();
     }
 
+    /**
+     * Terminates the task of {@code handle} ({@link PoolTaskHandle#terminate()}). By default
+     * {@link #terminateJob(String) terminateJob} by its id; a pool that can do better with the handle in
+     * hand overrides it (in-process pools wait exactly as long as the task has not ended).
+     *
+     * @since 1.4
+     */
+    protected boolean terminate(PoolTaskHandle handle) {
+        return terminateJob(handle.taskId());
+    }
+
     void taskStarted(PoolTaskHandle handle) {
         if (config.taskEvents()) {
             publish(PoolEvents.TOPIC_TASK_PRERUN, taskProps(handle, null));

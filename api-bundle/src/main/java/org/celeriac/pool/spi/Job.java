@@ -107,6 +107,10 @@ public final class Job implements TaskContext, Runnable {
                     + request.id() + " started"));
             return true;
         }
+        if (pool.stopRequested(request.id())) { // terminated on its way here, where no scan could see it
+            cancelQueued(new TaskTerminatedException("task " + request.id() + " was terminated before it started"));
+            return true;
+        }
         if (!STATE.compareAndSet(this, QUEUED, RUNNING)) {
             return true; // cancelled while queued: nothing to run, the slot is still ours
         }

@@ -186,7 +186,7 @@ public final class PoolTaskHandle implements TaskHandle {
 
     @Override
     public boolean terminate() {
-        return !isDone() && pool.terminateJob(request.id());
+        return !isDone() && pool.terminate(this);
     }
 
     /** Whether the result is complete. */

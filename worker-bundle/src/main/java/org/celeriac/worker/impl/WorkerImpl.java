@@ -249,7 +249,10 @@ public final class WorkerImpl implements Worker, PoolSwitch.Host {
             return h.fail(new TaskTerminatedException("task " + taskId + " was terminated"));
         }
         requireCapability(pool, PoolCapability.TERMINATE_JOB, "terminate");
-        return pool.terminateJob(taskId);
+        // Through the pool's handle while it is pending: the pool then knows when to stop looking for a task
+        // on its way to a worker (InProcessPool.terminateJob). A handle that ended was requeued: by id.
+        TaskHandle attached = h.poolHandle();
+        return attached != null && !attached.state().isDone() ? attached.terminate() : pool.terminateJob(taskId);
     }
 
     @Override

@@ -95,6 +95,11 @@ final class WorkerTaskHandle implements TaskHandle {
         }
     }
 
+    /** The handle of the pool the task was last attached to, or {@code null} before the first. */
+    TaskHandle poolHandle() {
+        return poolHandle;
+    }
+
     /** The pool the task was last handed to, or {@code null} while it waits for one. */
     BasePool pool() {
         return pool;

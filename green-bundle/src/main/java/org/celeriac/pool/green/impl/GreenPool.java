@@ -71,8 +71,19 @@ public final class GreenPool extends InProcessPool {
         pump();
     }
 
+    /**
+     * Starts a runner for {@code job}. Its slot is registered here, not on its thread, so that the job is
+     * visible to {@link #terminateJob} from the moment it left the queue, however long the virtual thread
+     * waits for a carrier.
+     */
     private void start(Job job) {
-        THREADS.newThread(new Runner(runnerCount.incrementAndGet(), job)).start();
+        Runner runner = openSlot(new Runner(runnerCount.incrementAndGet(), job));
+        try {
+            THREADS.newThread(runner).start();
+        } catch (RuntimeException | Error e) {
+            closeSlot(runner);
+            throw e;
+        }
     }
 
     /** Starts a runner for queued jobs while slots are free. */
@@ -112,7 +123,6 @@ public final class GreenPool extends InProcessPool {
 
         @Override
         public void run() {
-            openSlot(this);
             try {
                 Job job = current();
                 while (job != null) {

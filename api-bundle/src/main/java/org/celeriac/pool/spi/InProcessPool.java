@@ -229,15 +229,15 @@ public abstract class InProcessPool extends AbstractPool {
         stopOnStart.add(taskId);
         try {
             for (long pause = 10_000; ; pause = Math.min(2 * pause, 2_000_000)) {
-                if (!stopOnStart.contains(taskId)) {
-                    return true; // the job took the request on its way to a worker and cancelled itself
-                }
                 job = find(taskId);
-                if (job != null) {
-                    return terminated(job);
+                if (job != null && terminated(job)) {
+                    return true;
                 }
-                if ((handle != null && handle.isDone()) || System.nanoTime() > deadline) {
-                    return false;
+                boolean ended = job != null || (handle != null && handle.isDone()) || System.nanoTime() > deadline;
+                if (ended || !stopOnStart.contains(taskId)) {
+                    // Taken back: the task had ended. Or not there to take: the job took the request on its way
+                    // to a worker and stopped itself (also when it raced the scan above, which then found it ended).
+                    return !stopOnStart.remove(taskId);
                 }
                 LockSupport.parkNanos(pause);
             }

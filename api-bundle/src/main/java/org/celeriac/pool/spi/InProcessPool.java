@@ -41,6 +41,9 @@ import org.celeriac.pool.api.WorkerInfo;
  * concerned, so a stuck task cannot hold a stop forever.
  */
 public abstract class InProcessPool extends AbstractPool {
+    /** How long {@link #terminateJob} by id looks for a job on its way from the queue to a worker. */
+    private static final Duration HAND_OFF_WAIT = Duration.ofMillis(50);
+
     /**
      * Every worker and the job it runs: for terminateJob, stats and a hard terminate. Changed only when a
      * worker comes or goes, never per task. Queued jobs are found in the subclass's queue.
@@ -55,8 +58,6 @@ public abstract class InProcessPool extends AbstractPool {
     private final LongAdder accepted = new LongAdder();
     private final LongAdder ended = new LongAdder();
     private volatile ScheduledThreadPoolExecutor timers;
-    /** How long {@link #terminateJob} looks for a job on its way from the queue to a worker. */
-    static final Duration HAND_OFF_WAIT = Duration.ofMillis(50);
     /** Tasks a terminate is looking for that no scan found: see {@link #terminateJob}. */
     private final Set<String> stopOnStart = ConcurrentHashMap.newKeySet();
     /** Per task name, shared by its jobs: a field per job would cost 8 bytes per task in flight. */

@@ -10,7 +10,6 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -199,9 +198,7 @@ final class Acknowledger implements Runnable {
         if (type.isInstance(reply) && (size < 0 || ((List<?>) reply).size() == size)) {
             return type.cast(reply);
         }
-        jedis.getConnection().setBroken();
-        throw new JedisConnectionException("a reply out of step with its command (expected " + type.getSimpleName()
-                + (size < 0 ? "" : " of " + size) + ", got " + reply + "); settling again on a fresh connection");
+        throw OutOfStep.discard(jedis, type.getSimpleName() + (size < 0 ? "" : " of " + size), reply);
     }
 
     /** One {@link Scripts#ACK} for all of {@code acks}: their tags, results and follow-up messages, in order. */

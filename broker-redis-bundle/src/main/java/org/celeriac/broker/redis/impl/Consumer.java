@@ -129,7 +129,9 @@ final class Consumer implements Runnable {
             args.add(Long.toString(RedisKeys.indexScoreNow()));
             args.add(session + "." + calls++ + ".");
             args.addAll(k.routes());
-            List<?> popped = (List<?>) Scripts.POP.run(jedis, k.pop(), args);
+            if (!(Scripts.POP.run(jedis, k.pop(), args) instanceof List<?> popped)) {
+                throw OutOfStep.discard(jedis, "the popped messages", "another reply"); // a cast here ended the consumer
+            }
             if (popped.isEmpty()) {
                 jedis.blmove(k.first(), k.first(), ListDirection.RIGHT, ListDirection.RIGHT, k.idleWaitSeconds());
                 continue;

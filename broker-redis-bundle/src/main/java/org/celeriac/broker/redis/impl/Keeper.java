@@ -81,7 +81,12 @@ final class Keeper {
         try (Jedis jedis = pool.getResource()) {
             for (;;) {
                 double cutoff = System.currentTimeMillis() / 1000.0 - visibilityTimeoutSeconds;
-                List<String> stale = jedis.zrangeByScore(RedisKeys.UNACKED_INDEX, Double.NEGATIVE_INFINITY, cutoff, 0, RESTORE_BATCH);
+                List<String> stale;
+                try {
+                    stale = jedis.zrangeByScore(RedisKeys.UNACKED_INDEX, Double.NEGATIVE_INFINITY, cutoff, 0, RESTORE_BATCH);
+                } catch (ClassCastException e) {
+                    throw OutOfStep.discard(jedis, "a list of tags", e.getMessage());
+                }
                 for (String tag : stale) {
                     if (restore(jedis, tag, cutoff)) {
                         restored++;

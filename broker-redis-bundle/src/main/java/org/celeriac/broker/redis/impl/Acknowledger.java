@@ -143,6 +143,8 @@ final class Acknowledger implements Runnable {
                         again.addAll(acks);
                     }
                 }
+                // Every reply is checked before any settlement is recorded: one out of step sends the whole batch
+                // again, and none of it may count as settled twice.
                 List<Object> requeueReplies = new ArrayList<>(requeued.size());
                 for (Response<Object> reply : requeued) {
                     try {

@@ -129,8 +129,9 @@ final class Consumer implements Runnable {
             args.add(Long.toString(RedisKeys.indexScoreNow()));
             args.add(session + "." + calls++ + ".");
             args.addAll(k.routes());
-            if (!(Scripts.POP.run(jedis, k.pop(), args) instanceof List<?> popped)) {
-                throw OutOfStep.discard(jedis, "the popped messages", "another reply"); // a cast here ended the consumer
+            Object reply = Scripts.POP.run(jedis, k.pop(), args);
+            if (!(reply instanceof List<?> popped)) {
+                throw OutOfStep.discard(jedis, "a list of popped messages", reply); // a cast here ended the consumer
             }
             if (popped.isEmpty()) {
                 jedis.blmove(k.first(), k.first(), ListDirection.RIGHT, ListDirection.RIGHT, k.idleWaitSeconds());

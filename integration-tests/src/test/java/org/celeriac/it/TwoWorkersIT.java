@@ -1,5 +1,6 @@
 package org.celeriac.it;
 
+import org.celeriac.broker.redis.testing.RedisServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

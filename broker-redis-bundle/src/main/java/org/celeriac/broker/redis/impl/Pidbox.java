@@ -3,6 +3,7 @@ package org.celeriac.broker.redis.impl;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import org.celeriac.broker.celery.ControlRequest;
+import org.celeriac.broker.celery.Json;
 import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageEncoder;
 import org.celeriac.broker.celery.MessageFormatException;
@@ -24,8 +25,16 @@ final class Pidbox implements Runnable {
     private final String channel;
     private final String node;
     private final ControlCommands commands;
-    private volatile boolean running = true;
-    private volatile JedisPubSub subscription;
+    /**
+     * Guards {@link #running} and {@link #listening}: an {@code UNSUBSCRIBE} is sent at most once, and only on
+     * the connection while {@link #run()} reads it. Sent on a connection back in the pool, or sent twice, its
+     * reply would be read by the next borrower as the reply to its own command.
+     */
+    private final Object lock = new Object();
+    private boolean running = true;
+    /** The subscription {@link #run()} is inside, or {@code null}. */
+    private JedisPubSub listening;
+    private boolean unsubscribed;
 
     Pidbox(JedisPool pool, int db, String node, ControlCommands commands) {
         this.pool = pool;
@@ -35,33 +44,70 @@ final class Pidbox implements Runnable {
     }
 
     void stop() {
-        running = false;
-        JedisPubSub s = subscription;
-        if (s != null && s.isSubscribed()) {
-            s.unsubscribe();
+        synchronized (lock) {
+            running = false;
+            unsubscribeIfStopped();
+        }
+    }
+
+    /**
+     * Ends the subscription {@link #run()} is in if {@link #stop()} was called. Called by {@code stop()} and
+     * by the subscription once Redis confirmed it: one of the two sees it subscribed and stopped.
+     */
+    private void unsubscribeIfStopped() {
+        if (!running && listening != null && listening.isSubscribed() && !unsubscribed) {
+            unsubscribed = true;
+            listening.unsubscribe();
         }
     }
 
     @Override
     public void run() {
         Backoff backoff = new Backoff();
-        while (running) {
+        for (;;) {
             try (Jedis jedis = pool.getResource()) {
                 JedisPubSub s = new JedisPubSub() {
                     @Override
+                    public void onSubscribe(String ch, int count) {
+                        synchronized (lock) {
+                            unsubscribeIfStopped();
+                        }
+                    }
+
+                    @Override
                     public void onMessage(String ch, String message) {
-                        handle(message);
+                        try {
+                            handle(message);
+                        } catch (RuntimeException e) {
+                            // Thrown out of here it would end the subscription: remote control would go deaf.
+                            LOG.log(Level.ERROR, "remote-control command failed: " + Json.abbreviate(message), e);
+                        }
                     }
                 };
-                subscription = s;
-                if (!running) {
-                    return;
+                synchronized (lock) {
+                    if (!running) {
+                        return;
+                    }
+                    listening = s;
+                    unsubscribed = false;
                 }
                 backoff.reset();
-                jedis.subscribe(s, channel); // returns after unsubscribe
-            } catch (JedisException e) {
-                if (!running) {
-                    return;
+                try {
+                    jedis.subscribe(s, channel); // returns after unsubscribe
+                } catch (RuntimeException e) {
+                    // Still subscribed as far as Redis knows, or half way through a reply: never lent again.
+                    jedis.getConnection().setBroken();
+                    throw e;
+                } finally {
+                    synchronized (lock) {
+                        listening = null;
+                    }
+                }
+            } catch (RuntimeException e) {
+                synchronized (lock) {
+                    if (!running) {
+                        return;
+                    }
                 }
                 try {
                     backoff.pause(LOG, "remote control lost its Redis subscription", e);

@@ -1,4 +1,4 @@
-package org.celeriac.it;
+package org.celeriac.broker.redis.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -16,7 +16,7 @@ import redis.clients.jedis.Jedis;
  * temp dir, and killed on close. When Debian's {@code redis-server} is not installed the test is skipped with
  * a message saying so ({@code .ci/run} installs it; the test command installs nothing itself).
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
     private final Path binary;
     private final int port;
     private final Path dir;
@@ -33,12 +33,12 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** A server without persistence: fast, and gone with its process. */
-    static RedisServer start() throws IOException, InterruptedException {
+    public static RedisServer start() throws IOException, InterruptedException {
         return start(false, null);
     }
 
     /** A server that requires {@code password} ({@code requirepass}); {@link #url()} and {@link #client()} carry it. */
-    static RedisServer startWithPassword(String password) throws IOException, InterruptedException {
+    public static RedisServer startWithPassword(String password) throws IOException, InterruptedException {
         return start(false, password);
     }
 
@@ -46,7 +46,7 @@ final class RedisServer implements AutoCloseable {
      * A server whose every write is on disk before it is acknowledged ({@code appendfsync always}), so
      * {@link #crash()} and {@link #restart()} lose nothing, as a production Redis with an AOF would.
      */
-    static RedisServer startDurable() throws IOException, InterruptedException {
+    public static RedisServer startDurable() throws IOException, InterruptedException {
         return start(true, null);
     }
 
@@ -92,13 +92,13 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Kills the server with SIGKILL (clients see their connections drop) and waits until it is gone. */
-    void crash() throws InterruptedException {
+    public void crash() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Starts it again on the same port with the same data. */
-    void restart() throws IOException, InterruptedException {
+    public void restart() throws IOException, InterruptedException {
         launch();
     }
 
@@ -112,15 +112,15 @@ final class RedisServer implements AutoCloseable {
         return null;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String url() {
+    public String url() {
         return "redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port + "/0";
     }
 
-    Jedis client() {
+    public Jedis client() {
         Jedis j = new Jedis("127.0.0.1", port);
         if (password != null) {
             j.auth(password);
@@ -133,7 +133,7 @@ final class RedisServer implements AutoCloseable {
      * (channel, value) to {@code onResult} on a daemon thread; returns once subscribed. A task that ran twice
      * would publish twice. The thread ends when the server goes away.
      */
-    Thread subscribeToResults(java.util.function.BiConsumer<String, String> onResult) throws InterruptedException {
+    public Thread subscribeToResults(java.util.function.BiConsumer<String, String> onResult) throws InterruptedException {
         java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
         Thread t = new Thread(() -> {
             try (Jedis sub = client()) {

@@ -16,6 +16,7 @@ import org.celeriac.broker.celery.UnackedEntry;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.params.ZAddParams;
 
 /**
@@ -66,10 +67,16 @@ final class Keeper {
         long now = RedisKeys.indexScoreNow();
         try (Jedis jedis = pool.getResource()) {
             Pipeline p = jedis.pipelined();
+            List<Response<Long>> replies = new ArrayList<>(tags.size());
             for (String tag : tags) {
-                p.zadd(RedisKeys.UNACKED_INDEX, now, tag, ZAddParams.zAddParams().xx());
+                replies.add(p.zadd(RedisKeys.UNACKED_INDEX, now, tag, ZAddParams.zAddParams().xx()));
             }
             p.sync();
+            try {
+                replies.forEach(Response::get); // nothing to learn from them but that they are in step
+            } catch (ClassCastException e) {
+                throw OutOfStep.discard(jedis, "ZADD's counts", e.getMessage());
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "cannot refresh " + tags.size() + " held messages in Redis: " + e);
         }
@@ -79,22 +86,23 @@ final class Keeper {
     int restore() {
         int restored = 0;
         try (Jedis jedis = pool.getResource()) {
-            for (;;) {
-                double cutoff = System.currentTimeMillis() / 1000.0 - visibilityTimeoutSeconds;
-                List<String> stale;
-                try {
-                    stale = jedis.zrangeByScore(RedisKeys.UNACKED_INDEX, Double.NEGATIVE_INFINITY, cutoff, 0, RESTORE_BATCH);
-                } catch (ClassCastException e) {
-                    throw OutOfStep.discard(jedis, "a list of tags", e.getMessage());
-                }
-                for (String tag : stale) {
-                    if (restore(jedis, tag, cutoff)) {
-                        restored++;
+            try {
+                for (;;) {
+                    double cutoff = System.currentTimeMillis() / 1000.0 - visibilityTimeoutSeconds;
+                    List<String> stale = jedis.zrangeByScore(RedisKeys.UNACKED_INDEX, Double.NEGATIVE_INFINITY, cutoff, 0,
+                            RESTORE_BATCH);
+                    for (String tag : stale) {
+                        if (restore(jedis, tag, cutoff)) {
+                            restored++;
+                        }
+                    }
+                    if (stale.size() < RESTORE_BATCH) {
+                        break;
                     }
                 }
-                if (stale.size() < RESTORE_BATCH) {
-                    break;
-                }
+            } catch (ClassCastException e) {
+                // A reply of another command's type: acting on it (a tag, an entry) would restore the wrong message.
+                throw OutOfStep.discard(jedis, "the reply of the command sent", e.getMessage());
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "cannot restore unacknowledged messages from Redis: " + e);

@@ -112,6 +112,7 @@ start = time.time()
 out['countdown'] = add.apply_async((1, 1), countdown=1).get(timeout=30)
 out['countdown_waited'] = time.time() - start
 out['priority'] = add.apply_async((3, 4), priority=5).get(timeout=30)
+out['priority_lowest'] = add.apply_async((4, 5), priority=9).get(timeout=30)  # kombu's last priority key
 out['expired'] = error_of(add.apply_async((1, 1), expires=datetime.now(timezone.utc) - timedelta(seconds=5)))
 out['time_limit'] = error_of(sleep.apply_async((20,), time_limit=1))
 out['many'] = [r.get(timeout=60) for r in [add.delay(i, i) for i in range(50)]]

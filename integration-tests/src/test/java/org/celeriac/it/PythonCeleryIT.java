@@ -90,6 +90,7 @@ class PythonCeleryIT {
         assertEquals(2, out.get("countdown").asInt());
         assertTrue(out.get("countdown_waited").asDouble() >= 0.9, "held until its ETA: " + out.get("countdown_waited"));
         assertEquals(7, out.get("priority").asInt(), "a priority message, from kombu's priority key");
+        assertEquals(9, out.get("priority_lowest").asInt(), "priority 9, from kombu's last priority key (its pop once lost it)");
         assertEquals("TaskRevokedError", out.at("/expired/type").asText(), out.toString());
         assertTrue(List.of("TimeLimitExceeded", "SoftTimeLimitExceeded").contains(out.at("/time_limit/type").asText()), out.toString());
         for (int i = 0; i < 50; i++) {
@@ -156,7 +157,7 @@ class PythonCeleryIT {
 
     /** Checks whose answer must be the same from Celery's own worker and from Celeriac (error checks by type). */
     private static final List<String> SAME_AS_CELERY = List.of("heartbeat", "add", "kwargs", "result_extended", "nan_inf",
-            "fail", "unknown", "countdown", "priority", "expired", "time_limit", "many", "retried", "retries_exhausted", "chain",
+            "fail", "unknown", "countdown", "priority", "priority_lowest", "expired", "time_limit", "many", "retried", "retries_exhausted", "chain",
             "chain_middle", "link", "chain_failure", "map", "starmap", "chunks", "chord", "chord_failure", "chain_group",
             "chain_chord", "chord_chain_body", "chord_group_body", "children_link", "children_link_group",
             "children_link_chain", "children_link_chord", "track_started", "after_started", "long_task_seen_active",

@@ -43,8 +43,12 @@ final class Scripts {
     /**
      * Pops up to ARGV[1] messages from KEYS[3..] (in order) and records each as unacknowledged at time ARGV[2]
      * under tag ARGV[3] .. k (k = 0, 1, …; the caller makes ARGV[3] unique per call). KEYS[1] = unacked,
-     * KEYS[2] = unacked_index; ARGV[4 + i] is the JSON-quoted queue name of KEYS[2 + i], the routing key a restore
-     * uses. Returns a flat list: key, tag, envelope, …
+     * KEYS[2] = unacked_index; ARGV[3 + i] is the JSON-quoted queue name of KEYS[2 + i] (i = 1, 2, …), the
+     * routing key a restore uses. Returns a flat list: key, tag, envelope, …
+     *
+     * <p>A route read from the wrong index once made the pop of a priority-9 message fail after its
+     * {@code RPOP}s, which Redis does not undo: those messages were lost; with several queues each message
+     * was recorded with another queue's name and would have been restored there ({@code ConsumerTest}).
      *
      * <p>Nothing is decoded here: the envelope is the caller's to read (a bad one is then acknowledged and dropped
      * at once). Decoding each message with cjson and recording it with its own ZADD and HSET was most of Redis's
@@ -55,6 +59,8 @@ final class Scripts {
      * tags: two messages a producer sent with one tag still get an entry each.
      */
     static final LuaScript POP = LuaScript.of("""
+            -- Checked before anything is popped: Redis does not undo a script's pops when it fails half way.
+            if #ARGV ~= #KEYS + 1 then return redis.error_reply('POP needs a queue name per queue key') end
             local max = tonumber(ARGV[1])
             local out, index, entries = {}, {}, {}
             local n = 0
@@ -67,7 +73,7 @@ final class Scripts {
                 index[#index + 1] = ARGV[2]
                 index[#index + 1] = tag
                 entries[#entries + 1] = tag
-                entries[#entries + 1] = '[' .. raw .. ',"",' .. ARGV[2 + i] .. ']'
+                entries[#entries + 1] = '[' .. raw .. ',"",' .. ARGV[1 + i] .. ']'
                 out[#out + 1] = KEYS[i]
                 out[#out + 1] = tag
                 out[#out + 1] = raw

@@ -117,4 +117,31 @@ class OutOfStepTest {
             assertFalse(jedis.hexists(RedisKeys.UNACKED, "t1"));
         }
     }
+
+    @Test
+    void theConsumerReconnectsAndGoesOnTaking() throws Exception {
+        putOneReplyBehind();
+        InFlight inFlight = new InFlight(() -> 10);
+        Consumer consumer = new Consumer(pool, RedisKeys.queueKeys(List.of("celery")), java.time.Duration.ofMillis(100), inFlight, null, new Counters());
+        Thread t = Thread.ofPlatform().name("consumer").start(consumer);
+        try {
+            // The first pop (of an empty queue) got the PING's reply: the connection must go, the thread stay.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (pool.getDestroyedCount() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the shifted connection was never discarded");
+                Thread.sleep(10);
+            }
+            try (Jedis other = redis.client()) {
+                other.lpush("celery", MessageEncoder.task(TaskRequest.of("add", 1, 2), "celery", 0));
+            }
+            while (inFlight.awaitRoom(java.time.Duration.ZERO) != 9) { // taken and handed over: one slot used
+                assertTrue(System.nanoTime() < deadline, "the consumer took nothing after the discarded connection");
+                Thread.sleep(10);
+            }
+        } finally {
+            consumer.stop();
+            t.join(10_000);
+        }
+        assertPoolInStep();
+    }
 }

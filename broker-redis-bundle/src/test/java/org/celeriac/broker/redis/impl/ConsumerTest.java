@@ -1,0 +1,80 @@
+package org.celeriac.broker.redis.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.celeriac.broker.celery.KombuMessage;
+import org.celeriac.broker.celery.MessageEncoder;
+import org.celeriac.broker.celery.UnackedEntry;
+import org.celeriac.broker.redis.testing.RedisServer;
+import org.celeriac.pool.api.TaskRequest;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+
+/** The consumer's pop against a real {@code redis-server}: what it takes, and what it records for a restore. */
+class ConsumerTest {
+
+    /**
+     * Takes every message of {@code queues} (each message's id names its queue and priority) and returns, per
+     * id, the queue its unacknowledged entry would restore it to.
+     */
+    private static Map<String, String> takeAll(RedisServer redis, List<String> queues, Map<String, Integer> messages)
+            throws Exception {
+        try (Jedis jedis = redis.client()) {
+            for (Map.Entry<String, Integer> m : messages.entrySet()) {
+                String queue = m.getKey().substring(0, m.getKey().indexOf('-'));
+                TaskRequest request = TaskRequest.builder("add").id(m.getKey()).args(List.of(1, 2)).build();
+                jedis.lpush(RedisKeys.priorityKey(queue, m.getValue()), MessageEncoder.task(request, queue, m.getValue()));
+            }
+        }
+        InFlight inFlight = new InFlight(() -> 100);
+        try (JedisPool pool = new JedisPool(URI.create(redis.url()))) {
+            Consumer consumer = new Consumer(pool, RedisKeys.queueKeys(queues), Duration.ofMillis(100), inFlight, null,
+                    new Counters());
+            Thread t = Thread.ofPlatform().name("consumer").start(consumer);
+            try {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (inFlight.awaitRoom(Duration.ZERO) != 100 - messages.size()) {
+                    assertTrue(System.nanoTime() < deadline, "taken: " + (100 - inFlight.awaitRoom(Duration.ZERO))
+                            + " of " + messages.size());
+                    Thread.sleep(10);
+                }
+            } finally {
+                consumer.stop();
+                t.join(10_000);
+            }
+        }
+        Map<String, String> restoredTo = new TreeMap<>();
+        try (Jedis jedis = redis.client()) {
+            for (String entry : jedis.hvals(RedisKeys.UNACKED)) {
+                UnackedEntry e = UnackedEntry.parse(entry);
+                restoredTo.put(e.message().taskId(), e.routingKey());
+            }
+        }
+        return restoredTo;
+    }
+
+    @Test
+    void takesEveryPriorityOfAQueue() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            Map<String, Integer> messages = Map.of("celery-p0", 0, "celery-p3", 3, "celery-p6", 6, "celery-p9", 9);
+            assertEquals(new TreeMap<>(Map.of("celery-p0", "celery", "celery-p3", "celery", "celery-p6", "celery",
+                    "celery-p9", "celery")), takeAll(redis, List.of("celery"), messages));
+        }
+    }
+
+    @Test
+    void recordsEachMessageWithTheQueueItWasTakenFrom() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            Map<String, Integer> messages = Map.of("alpha-1", 0, "beta-1", 0, "alpha-2", 9, "beta-2", 5);
+            assertEquals(new TreeMap<>(Map.of("alpha-1", "alpha", "beta-1", "beta", "alpha-2", "alpha", "beta-2", "beta")),
+                    takeAll(redis, List.of("alpha", "beta"), messages));
+        }
+    }
+}

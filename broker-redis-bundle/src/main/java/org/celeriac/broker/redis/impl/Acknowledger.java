@@ -224,19 +224,20 @@ final class Acknowledger implements Runnable {
         return Scripts.ACK.queue(p, keys, args);
     }
 
+    /** Counted before it leaves {@link InFlight}: whoever sees it gone (stats, a waiting shutdown) sees it counted. */
     private void settled(Settlement s, boolean ours) {
-        inFlight.remove(s.delivery());
         if (s.requeue()) {
             if (ours) {
                 counters.requeued.increment();
             }
-            return;
+        } else {
+            counters.acknowledged.increment();
+            if (!ours) {
+                LOG.log(Level.WARNING, "message " + s.delivery().tag + " (task " + s.delivery().message.taskId() + ") was "
+                        + "restored to its queue by another worker before this one acknowledged it (visibility timeout too "
+                        + "short for a stalled worker?): its result is left to the copy that runs there");
+            }
         }
-        counters.acknowledged.increment();
-        if (!ours) {
-            LOG.log(Level.WARNING, "message " + s.delivery().tag + " (task " + s.delivery().message.taskId() + ") was restored to "
-                    + "its queue by another worker before this one acknowledged it (visibility timeout too short for a "
-                    + "stalled worker?): its result is left to the copy that runs there");
-        }
+        inFlight.remove(s.delivery());
     }
 }

@@ -5,32 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageEncoder;
-import org.celeriac.broker.redis.testing.RedisServer;
 import org.celeriac.pool.api.TaskRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 
 /** Settling messages against a real {@code redis-server}: acknowledged, put back, or found taken by another worker. */
-class AcknowledgerTest {
-    private RedisServer redis;
-    private JedisPool pool;
+class AcknowledgerTest extends RealRedisTest {
     private final InFlight inFlight = new InFlight(() -> 10);
     private final Counters counters = new Counters();
     private Acknowledger acknowledger;
     private Thread thread;
 
     @BeforeEach
-    void start() throws Exception {
-        redis = RedisServer.start();
-        pool = new JedisPool(URI.create(redis.url()));
+    void start() {
         acknowledger = new Acknowledger(pool, null, inFlight, counters, 86_400);
         thread = Thread.ofPlatform().name("ack").start(acknowledger);
     }
@@ -39,8 +32,6 @@ class AcknowledgerTest {
     void stop() throws Exception {
         acknowledger.stop();
         thread.join(10_000);
-        pool.close();
-        redis.close();
     }
 
     /** A message taken from {@code key} and held under {@code tag}, as the pop script records it. */

@@ -5,35 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
 import java.util.List;
 import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageEncoder;
-import org.celeriac.broker.redis.testing.RedisServer;
 import org.celeriac.pool.api.TaskRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 
 /** The visibility-timeout housekeeping against a real {@code redis-server}. */
-class KeeperTest {
+class KeeperTest extends RealRedisTest {
     private static final int MAX_REDELIVERIES = 3;
-    private RedisServer redis;
-    private JedisPool pool;
-
-    @BeforeEach
-    void start() throws Exception {
-        redis = RedisServer.start();
-        pool = new JedisPool(URI.create(redis.url()));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        pool.close();
-        redis.close();
-    }
 
     private Keeper keeper(InFlight inFlight) {
         return new Keeper(pool, inFlight, new Counters(), 60, new Keeper.Abandonment(MAX_REDELIVERIES, true, null, 86_400));

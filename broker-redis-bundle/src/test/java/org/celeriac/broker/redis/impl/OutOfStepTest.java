@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
 import java.util.List;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.celeriac.broker.celery.KombuMessage;
 import org.celeriac.broker.celery.MessageEncoder;
-import org.celeriac.broker.redis.testing.RedisServer;
 import org.celeriac.pool.api.TaskRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Protocol;
 
 /**
@@ -24,22 +19,13 @@ import redis.clients.jedis.Protocol;
  * another command's reply or passing the shift on to the next borrower. The pool has one connection, so the
  * component gets the shifted one, and the check after it runs on what the pool lends next.
  */
-class OutOfStepTest {
-    private RedisServer redis;
-    private JedisPool pool;
+class OutOfStepTest extends RealRedisTest {
 
-    @BeforeEach
-    void start() throws Exception {
-        redis = RedisServer.start();
+    @Override
+    GenericObjectPoolConfig<Jedis> poolConfig() {
         GenericObjectPoolConfig<Jedis> one = new GenericObjectPoolConfig<>();
         one.setMaxTotal(1);
-        pool = new JedisPool(one, URI.create(redis.url()));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        pool.close();
-        redis.close();
+        return one;
     }
 
     /** Sends a command whose reply nobody reads, and gives the connection back to the pool. */

@@ -47,6 +47,7 @@ class ConsumerTest {
                 }
             } finally {
                 consumer.stop();
+                t.interrupt(); // no dispatching thread here: a second batch waits to be handed over
                 t.join(10_000);
             }
         }
@@ -75,6 +76,45 @@ class ConsumerTest {
             Map<String, Integer> messages = Map.of("alpha-1", 0, "beta-1", 0, "alpha-2", 9, "beta-2", 5);
             assertEquals(new TreeMap<>(Map.of("alpha-1", "alpha", "beta-1", "beta", "alpha-2", "alpha", "beta-2", "beta")),
                     takeAll(redis, List.of("alpha", "beta"), messages));
+        }
+    }
+
+    /** Celery's add_consumer / cancel_consumer: the queues change while the consumer runs. */
+    @Test
+    void takesFromAQueueAddedWhileItRunsAndNoLongerFromOneCancelled() throws Exception {
+        try (RedisServer redis = RedisServer.start(); JedisPool pool = new JedisPool(URI.create(redis.url()));
+             Jedis jedis = redis.client()) {
+            InFlight inFlight = new InFlight(() -> 100);
+            Consumer consumer = new Consumer(pool, RedisKeys.queueKeys(List.of("alpha")), Duration.ofMillis(50), inFlight,
+                    null, new Counters());
+            Thread t = Thread.ofPlatform().name("consumer").start(consumer);
+            try {
+                jedis.lpush("beta", MessageEncoder.task(TaskRequest.of("add", 1, 2), "beta", 0));
+                Thread.sleep(300); // six poll intervals
+                assertEquals(1, jedis.llen("beta"), "not consumed before it is added");
+                consumer.queues(RedisKeys.queueKeys(List.of("alpha", "beta")));
+                awaitTaken(inFlight, 1);
+                consumer.queues(RedisKeys.queueKeys(List.of("beta")));
+                Thread.sleep(300); // the consumer may be waiting on alpha: its next look uses the new keys
+                jedis.lpush("alpha", MessageEncoder.task(TaskRequest.of("add", 1, 2), "alpha", 0));
+                jedis.lpush("beta", MessageEncoder.task(TaskRequest.of("add", 1, 2), "beta", 9));
+                awaitTaken(inFlight, 2);
+                Thread.sleep(300);
+                assertEquals(1, jedis.llen("alpha"), "no longer consumed once cancelled");
+                assertEquals(2, 100 - inFlight.awaitRoom(Duration.ZERO));
+            } finally {
+                consumer.stop();
+                t.interrupt(); // no dispatching thread here: a second batch waits to be handed over
+                t.join(10_000);
+            }
+        }
+    }
+
+    private static void awaitTaken(InFlight inFlight, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (100 - inFlight.awaitRoom(Duration.ZERO) < n) {
+            assertTrue(System.nanoTime() < deadline, "taken: " + (100 - inFlight.awaitRoom(Duration.ZERO)) + " of " + n);
+            Thread.sleep(10);
         }
     }
 }

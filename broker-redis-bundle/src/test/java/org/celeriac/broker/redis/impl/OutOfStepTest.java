@@ -23,9 +23,7 @@ class OutOfStepTest extends RealRedisTest {
 
     @Override
     GenericObjectPoolConfig<Jedis> poolConfig() {
-        GenericObjectPoolConfig<Jedis> one = new GenericObjectPoolConfig<>();
-        one.setMaxTotal(1);
-        return one;
+        return oneConnection();
     }
 
     /** Sends a command whose reply nobody reads, and gives the connection back to the pool. */

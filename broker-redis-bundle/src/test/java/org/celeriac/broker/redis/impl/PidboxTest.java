@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import org.celeriac.broker.redis.testing.RedisServer;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 
 /** The remote-control subscription's life against a real {@code redis-server}. */
-class PidboxTest {
+class PidboxTest extends RealRedisTest {
+
+    @Override
+    GenericObjectPoolConfig<Jedis> poolConfig() {
+        return oneConnection();
+    }
 
     /**
      * {@code stop()} at any moment of the subscription's start ends it, and the connection goes back to the
@@ -22,19 +25,15 @@ class PidboxTest {
      */
     @Test
     void stopAtAnyMomentEndsTheSubscriptionAndLeavesTheConnectionInStep() throws Exception {
-        GenericObjectPoolConfig<Jedis> one = new GenericObjectPoolConfig<>();
-        one.setMaxTotal(1);
-        try (RedisServer redis = RedisServer.start(); JedisPool pool = new JedisPool(one, java.net.URI.create(redis.url()))) {
-            for (int round = 0; round < 300; round++) {
-                Pidbox pidbox = new Pidbox(pool, 0, "celeriac@test", null); // no command is sent: none is handled
-                Thread t = Thread.ofPlatform().name("pidbox-" + round).start(pidbox);
-                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(2_000_000));
-                pidbox.stop();
-                t.join(5_000);
-                assertFalse(t.isAlive(), "round " + round + ": still subscribed 5 s after stop()");
-                try (Jedis jedis = pool.getResource()) {
-                    assertEquals("round " + round, jedis.echo("round " + round));
-                }
+        for (int round = 0; round < 300; round++) {
+            Pidbox pidbox = new Pidbox(pool, 0, "celeriac@test", null); // no command is sent: none is handled
+            Thread t = Thread.ofPlatform().name("pidbox-" + round).start(pidbox);
+            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(2_000_000));
+            pidbox.stop();
+            t.join(5_000);
+            assertFalse(t.isAlive(), "round " + round + ": still subscribed 5 s after stop()");
+            try (Jedis jedis = pool.getResource()) {
+                assertEquals("round " + round, jedis.echo("round " + round));
             }
         }
     }

@@ -18,6 +18,13 @@ abstract class RealRedisTest {
         return new GenericObjectPoolConfig<>();
     }
 
+    /** A pool of one connection: what a component under test borrows is the connection the test checks next. */
+    static GenericObjectPoolConfig<Jedis> oneConnection() {
+        GenericObjectPoolConfig<Jedis> one = new GenericObjectPoolConfig<>();
+        one.setMaxTotal(1);
+        return one;
+    }
+
     @BeforeEach
     void startRedis() throws Exception {
         redis = RedisServer.start();

@@ -104,7 +104,8 @@ class RedisBrokerIT {
             FelixContainer.await("every message acknowledged", WAIT, () -> j.hlen("unacked") == 0 && j.zcard("unacked_index") == 0);
             assertTrue(j.sismember("_kombu.binding.celery", "celery\u0006\u0016\u0006\u0016celery"), "the queue is declared as kombu does");
         }
-        assertEquals(3, broker.stats().acknowledged());
+        // Redis is settled before the acknowledger reads its reply and counts: wait for the count too.
+        FelixContainer.await("3 acknowledgements counted", WAIT, () -> broker.stats().acknowledged() == 3);
         assertEquals(List.of("celery"), broker.queues());
     }
 
@@ -323,7 +324,8 @@ class RedisBrokerIT {
             assertEquals(1, published.get("celery-task-meta-" + slow.id()).get(), "the task ran and reported once");
             listener.interrupt();
         }
-        assertEquals(2, broker.stats().acknowledged());
+        // Redis is settled before the acknowledger reads its reply and counts: wait for the count too.
+        FelixContainer.await("2 acknowledgements counted", WAIT, () -> broker.stats().acknowledged() == 2);
     }
 
     @Test
@@ -345,7 +347,8 @@ class RedisBrokerIT {
             }
             FelixContainer.await("every message acknowledged", WAIT, () -> j.hlen("unacked") == 0 && j.zcard("unacked_index") == 0);
         }
-        assertEquals(300, broker.stats().acknowledged());
+        // Redis is settled before the acknowledger reads its reply and counts: wait for the count too.
+        FelixContainer.await("300 acknowledgements counted", WAIT, () -> broker.stats().acknowledged() == 300);
     }
 
     @Test

@@ -137,7 +137,7 @@ final class Acknowledger implements Runnable {
                 List<?> ours = null;
                 if (acked != null) {
                     try {
-                        ours = inStep(jedis, acked.get(), List.class, acks.size());
+                        ours = OutOfStep.require(jedis, acked.get(), List.class, acks.size());
                     } catch (JedisDataException e) {
                         LuaScript.requireNoScript(e);
                         again.addAll(acks);
@@ -148,7 +148,7 @@ final class Acknowledger implements Runnable {
                 List<Object> requeueReplies = new ArrayList<>(requeued.size());
                 for (Response<Object> reply : requeued) {
                     try {
-                        requeueReplies.add(inStep(jedis, reply.get(), Long.class, -1));
+                        requeueReplies.add(OutOfStep.require(jedis, reply.get(), Long.class, -1));
                     } catch (JedisDataException e) {
                         LuaScript.requireNoScript(e);
                         requeueReplies.add(null);
@@ -187,20 +187,6 @@ final class Acknowledger implements Runnable {
                 backoff.pause(LOG, "cannot settle " + batch.size() + " messages in Redis", e);
             }
         }
-    }
-
-    /**
-     * {@code reply} if it is what the command sent returns (a {@code type}, and a list of {@code size} if
-     * {@code size} is not negative). Otherwise the connection's replies are out of step with its commands:
-     * it is marked broken, so that its pool closes it instead of handing it out again, and the batch goes
-     * again on another connection (both scripts are idempotent). Seen once, in a CI run of the benchmarks:
-     * a one-element reply for a batch of acknowledgements killed this thread, and nothing was settled after.
-     */
-    private static <T> T inStep(Jedis jedis, Object reply, Class<T> type, int size) {
-        if (type.isInstance(reply) && (size < 0 || ((List<?>) reply).size() == size)) {
-            return type.cast(reply);
-        }
-        throw OutOfStep.discard(jedis, type.getSimpleName() + (size < 0 ? "" : " of " + size), reply);
     }
 
     /** One {@link Scripts#ACK} for all of {@code acks}: their tags, results and follow-up messages, in order. */

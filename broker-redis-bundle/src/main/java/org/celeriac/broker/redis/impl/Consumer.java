@@ -129,10 +129,8 @@ final class Consumer implements Runnable {
             args.add(Long.toString(RedisKeys.indexScoreNow()));
             args.add(session + "." + calls++ + ".");
             args.addAll(k.routes());
-            Object reply = Scripts.POP.run(jedis, k.pop(), args);
-            if (!(reply instanceof List<?> popped)) {
-                throw OutOfStep.discard(jedis, "a list of popped messages", reply); // a cast here ended the consumer
-            }
+            // Checked, not cast: a ClassCastException here ended the consuming thread, silently.
+            List<?> popped = OutOfStep.require(jedis, Scripts.POP.run(jedis, k.pop(), args), List.class, -1);
             if (popped.isEmpty()) {
                 jedis.blmove(k.first(), k.first(), ListDirection.RIGHT, ListDirection.RIGHT, k.idleWaitSeconds());
                 continue;

@@ -1,5 +1,6 @@
 package org.celeriac.broker.redis.impl;
 
+import java.util.List;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
@@ -10,6 +11,17 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  */
 final class OutOfStep {
     private OutOfStep() {
+    }
+
+    /**
+     * {@code reply} if it is what the command sent returns: a {@code type}, and a list of {@code size} if
+     * {@code size} is not negative. Otherwise the connection is {@linkplain #discard discarded}.
+     */
+    static <T> T require(Jedis jedis, Object reply, Class<T> type, int size) {
+        if (type.isInstance(reply) && (size < 0 || ((List<?>) reply).size() == size)) {
+            return type.cast(reply);
+        }
+        throw discard(jedis, type.getSimpleName() + (size < 0 ? "" : " of " + size), reply);
     }
 
     /** Marks {@code jedis}'s connection broken; the exception to throw, as for a lost connection. */

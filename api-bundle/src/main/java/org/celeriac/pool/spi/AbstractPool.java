@@ -330,23 +330,25 @@ public abstract class AbstractPool implements BasePool {
         }
     }
 
-    void taskSucceeded(PoolTaskHandle handle) {
-        completed.increment();
-        if (config.taskEvents()) {
-            publish(PoolEvents.TOPIC_TASK_POSTRUN, taskProps(handle, null));
+    /** Counts a completion ({@code delta} 1) or takes it back (-1); a requeue is not a failure. */
+    void countCompletion(Throwable error, int delta) {
+        if (error == null) {
+            completed.add(delta);
+        } else if (!(error instanceof TaskRequeuedException)) {
+            failed.add(delta);
         }
     }
 
-    void taskFailed(PoolTaskHandle handle, Throwable error) {
-        if (error instanceof TaskRequeuedException) {
+    /** Posts the task's end events, once, after its outcome is stored (only with {@code taskEvents}). */
+    void taskEnded(PoolTaskHandle handle, Throwable error) {
+        if (!config.taskEvents() || error instanceof TaskRequeuedException) {
             return;
         }
-        failed.increment();
-        if (config.taskEvents()) {
-            Map<String, Object> props = taskProps(handle, error);
+        Map<String, Object> props = taskProps(handle, error);
+        if (error != null) {
             publish(PoolEvents.TOPIC_TASK_FAILURE, props);
-            publish(PoolEvents.TOPIC_TASK_POSTRUN, props);
         }
+        publish(PoolEvents.TOPIC_TASK_POSTRUN, props);
     }
 
     private static Map<String, Object> taskProps(PoolTaskHandle handle, Throwable error) {

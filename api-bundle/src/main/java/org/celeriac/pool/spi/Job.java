@@ -49,7 +49,8 @@ public final class Job implements TaskContext, Runnable {
     private final PoolTaskHandle handle;
     private final Task task;
     // Fields are few on purpose: a green pool holds a Job per task in flight, up to a million of them.
-    private volatile int state = QUEUED;
+    /** QUEUED (0) until {@link #execute}: not initialised, because javac would emit a volatile store, a full fence per submit. */
+    private volatile int state;
     private Thread thread;                // written before QUEUED -> RUNNING, read only after seeing RUNNING
     private SoftTimeLimit soft = SoftTimeLimit.NONE; // armed, read and finished by the running thread only
     private ScheduledFuture<?> hardTimer;  // written and cancelled by the running thread only

@@ -29,6 +29,11 @@ public final class PoolTaskHandle implements TaskHandle {
      * listens, then the outcome: the value ({@link #NULL} for {@code null}) or a {@link Failure}. One field,
      * and a future made only when asked for, because a green pool holds a handle per task in flight and most
      * are never waited on before they end: 24 bytes each.
+     *
+     * <p>The outcome is also the final state ({@link #state()} derives it), and the CAS that stores it is the
+     * one that decides which completion wins; STARTED is read from the start signal. So a task's start and
+     * end cost two atomic operations on the handle, not four: each was a cache line fought over by the two
+     * workers of a threads pool running neighbouring tasks (JFR: two fifths of a worker's samples).
      */
     private volatile Object result;
     private static final Object NULL = new Object();
@@ -36,13 +41,9 @@ public final class PoolTaskHandle implements TaskHandle {
     /** See {@link StartSignal}: null, the worker id, or the stage someone asked for. */
     private volatile Object startState;
     private static final StartSignal START_SIGNAL;
-    /** PENDING -> STARTED -> final, or PENDING -> final; changed by CAS, and set final before the future completes. */
-    private volatile TaskState state = TaskState.PENDING;
-    private static final VarHandle STATE;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(PoolTaskHandle.class, "state", TaskState.class);
             RESULT = MethodHandles.lookup().findVarHandle(PoolTaskHandle.class, "result", Object.class);
             START_SIGNAL = new StartSignal(MethodHandles.lookup().findVarHandle(PoolTaskHandle.class, "startState", Object.class));
         } catch (ReflectiveOperationException e) {
@@ -71,7 +72,21 @@ public final class PoolTaskHandle implements TaskHandle {
 
     @Override
     public TaskState state() {
-        return state;
+        TaskState s = finalState(result);
+        if (s != null) {
+            return s;
+        }
+        boolean started = START_SIGNAL.hasStarted(this);
+        s = finalState(result); // read again: an end meanwhile wins over what the start signal said
+        return s != null ? s : started ? TaskState.STARTED : TaskState.PENDING;
+    }
+
+    /** The final state an outcome stands for; {@code null} while pending. */
+    private static TaskState finalState(Object r) {
+        if (r == null || r instanceof Waiters) {
+            return null;
+        }
+        return r instanceof Failure f ? TaskState.ofFailure(f.error()) : TaskState.SUCCESS;
     }
 
     @Override
@@ -152,17 +167,6 @@ public final class PoolTaskHandle implements TaskHandle {
         }
     }
 
-    /** Stores the outcome (once: {@link #finish} admits one caller), then completes the waiters' future, if any. */
-    private void publish(Object outcome) {
-        Object before = RESULT.getAndSet(this, outcome);
-        if (before instanceof Waiters w) {
-            complete(w, outcome);
-            if (w instanceof Listened l) {
-                notify(l.listener, outcome);
-            }
-        }
-    }
-
     /** A listener's failure stays with it, as in {@code whenComplete}: the completing pool thread goes on. */
     private void notify(BiConsumer<Object, Throwable> listener, Object outcome) {
         try {
@@ -195,51 +199,55 @@ public final class PoolTaskHandle implements TaskHandle {
         return r != null && !(r instanceof Waiters);
     }
 
-    /** Marks the task as running on {@code worker}; ignored once the handle is complete. */
+    /** Marks the task as running on {@code worker}; ignored once the handle is complete, or started. */
     public void markStarted(String worker) {
-        if (STATE.compareAndSet(this, TaskState.PENDING, TaskState.STARTED)) {
-            START_SIGNAL.started(this, worker);
+        if (START_SIGNAL.started(this, worker)) {
             pool.taskStarted(this);
         }
     }
 
     /** {@link #markStarted(String)} with the worker's id made only when asked (see {@link WorkerSlot}). */
     void markStarted(WorkerSlot worker) {
-        if (STATE.compareAndSet(this, TaskState.PENDING, TaskState.STARTED)) {
-            START_SIGNAL.started(this, worker);
+        if (START_SIGNAL.started(this, worker)) {
             pool.taskStarted(this);
         }
     }
 
     /** Completes with the task's result; {@code false} if already complete. */
     public boolean succeed(Object value) {
-        if (!finish(TaskState.SUCCESS)) {
-            return false;
-        }
-        pool.taskSucceeded(this); // counted before anyone waiting on the result can read the stats
-        publish(value == null ? NULL : value);
-        return true;
+        return complete(value == null ? NULL : value, null);
     }
 
     /** Completes with a failure; {@code false} if already complete. The state follows from the error's type. */
     public boolean fail(Throwable error) {
-        if (!finish(TaskState.ofFailure(error))) {
-            return false;
-        }
-        pool.taskFailed(this, error);
-        publish(new Failure(error));
-        return true;
+        return complete(new Failure(error), error);
     }
 
-    /** Moves to a final state; only the first caller succeeds. */
-    private boolean finish(TaskState finalState) {
+    /**
+     * Stores the outcome if the handle is pending (the first completion wins), then completes the waiters'
+     * future, if any. The pool counts the completion before the outcome is visible, so whoever sees it can
+     * read it in the stats; a completion that then loses the race takes its count back.
+     */
+    private boolean complete(Object outcome, Throwable error) {
+        if (isDone()) {
+            return false;
+        }
+        START_SIGNAL.ended(this); // null for started() unless it started; whichever completion wins, it ends
+        pool.countCompletion(error, 1);
         for (;;) {
-            TaskState s = state;
-            if (s.isDone()) {
+            Object before = result;
+            if (before != null && !(before instanceof Waiters)) {
+                pool.countCompletion(error, -1);
                 return false;
             }
-            if (STATE.compareAndSet(this, s, finalState)) {
-                START_SIGNAL.ended(this); // completes with null only if it never started
+            if (RESULT.compareAndSet(this, before, outcome)) {
+                if (before instanceof Waiters w) {
+                    complete(w, outcome);
+                    if (w instanceof Listened l) {
+                        notify(l.listener, outcome);
+                    }
+                }
+                pool.taskEnded(this, error);
                 return true;
             }
         }
@@ -247,6 +255,6 @@ public final class PoolTaskHandle implements TaskHandle {
 
     @Override
     public String toString() {
-        return "TaskHandle[" + request.name() + " " + request.id() + " " + state + "]";
+        return "TaskHandle[" + request.name() + " " + request.id() + " " + state() + "]";
     }
 }

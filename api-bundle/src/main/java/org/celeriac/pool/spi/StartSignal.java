@@ -27,14 +27,27 @@ import java.util.concurrent.CompletionStage;
 public record StartSignal(VarHandle field) {
     private static final Object NOT_STARTED = new Object();
 
-    /** The task started on {@code worker}; ignored after {@link #ended} or an earlier start. */
-    public void started(Object host, String worker) {
-        settle(host, worker);
+    /**
+     * The task started on {@code worker}; ignored after {@link #ended} or an earlier start.
+     *
+     * @return whether this call settled the signal (the task had neither started nor ended)
+     */
+    public boolean started(Object host, String worker) {
+        return settle(host, worker);
     }
 
     /** The task started on the worker of {@code slot}; its id is made only when someone asks for it. */
-    public void started(Object host, WorkerSlot slot) {
-        settle(host, slot);
+    public boolean started(Object host, WorkerSlot slot) {
+        return settle(host, slot);
+    }
+
+    /** Whether the task started (and so {@link #started} was called first, before {@link #ended}). */
+    public boolean hasStarted(Object host) {
+        Object s = field.getVolatile(host);
+        if (s instanceof OwnedFuture<?> f) {
+            return f.getNow(null) != null;
+        }
+        return s != null && s != NOT_STARTED;
     }
 
     /** The task reached its final state; completes the stage with {@code null} unless it started. */
@@ -43,18 +56,17 @@ public record StartSignal(VarHandle field) {
     }
 
     @SuppressWarnings("unchecked")
-    private void settle(Object host, Object outcome) {
+    private boolean settle(Object host, Object outcome) {
         for (;;) {
             Object s = field.getVolatile(host);
             if (s == null) {
                 if (field.compareAndSet(host, null, outcome)) {
-                    return;
+                    return true;
                 }
             } else if (s instanceof OwnedFuture<?> f) {
-                ((OwnedFuture<String>) f).settle(outcome == NOT_STARTED ? null : idOf(outcome));
-                return;
+                return ((OwnedFuture<String>) f).settle(outcome == NOT_STARTED ? null : idOf(outcome));
             } else {
-                return; // settled already
+                return false; // settled already
             }
         }
     }

@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
 import org.celeriac.pool.api.TaskState;
+import org.celeriac.pool.api.TimeLimitExceededException;
 import org.celeriac.pool.spi.PoolEnvironment;
 import org.celeriac.pool.testing.PoolContractTest;
 import org.junit.jupiter.api.Test;
@@ -49,6 +52,83 @@ class ThreadsPoolTest extends PoolContractTest {
         assertTrue(e.getMessage().contains("at least one"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> pool.grow(-3));
         assertThrows(UnsupportedOperationException.class, () -> pool.restart());
+    }
+
+    /**
+     * Workers park when the queue is empty; a job submitted as they park must still wake one. A lost wake-up
+     * leaves the job queued until the next submit, so each round submits a few and waits for exactly those.
+     * Between rounds the submitter waits 0-40 µs, around the time a worker spins before it parks, so that
+     * submits land while workers are parking.
+     */
+    @Test
+    void noJobWaitsWhileAWorkerSleeps() throws Exception {
+        pool.start(PoolConfig.ofConcurrency(1)); // one worker: no other one to pick up a job it slept through
+        for (int round = 0; round < 20_000; round++) {
+            List<TaskHandle> handles = new ArrayList<>();
+            for (int i = 0; i <= round % 3; i++) {
+                handles.add(pool.applyAsync(TaskRequest.of("noop")));
+            }
+            for (TaskHandle h : handles) {
+                h.await(Duration.ofSeconds(5)); // a lost wake-up times out here
+            }
+            long until = System.nanoTime() + round % 41 * 1_000L;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+        }
+        assertEquals(1, liveThreads(), "no worker ended or was added on the way");
+    }
+
+    /**
+     * A given-up task keeps its thread until it returns; a new thread serves in its place meanwhile, so a
+     * pool of one still runs the next task, and the given-up thread ends when its task comes back.
+     */
+    @Test
+    void aGivenUpThreadIsReplacedAndEndsWhenItsTaskReturns() throws Exception {
+        pool.start(PoolConfig.ofConcurrency(1));
+        TaskHandle stuck = pool.applyAsync(TaskRequest.builder("stubborn").args(List.of("given-up"))
+                .timeLimit(Duration.ofMillis(50)).build());
+        assertInstanceOf(TimeLimitExceededException.class, failure(stuck));
+        assertEquals(3L, pool.applyAsync(TaskRequest.of("add", 1, 2)).await(WAIT), "the replacement serves");
+        assertEquals(2, liveThreads(), "the given-up thread still runs its task");
+        tasks.open("given-up");
+        awaitLiveThreads(1);
+        assertEquals(5L, pool.applyAsync(TaskRequest.of("add", 2, 3)).await(WAIT));
+        assertEquals(1, pool.stats().concurrency());
+    }
+
+    @Test
+    void shrinkingEndsIdleThreadsAndStopEndsTheRest() throws Exception {
+        pool.start(PoolConfig.ofConcurrency(4));
+        awaitLiveThreads(4);
+        pool.shrink(3);
+        awaitLiveThreads(1);
+        pool.grow(1);
+        awaitLiveThreads(2);
+        assertEquals(7L, pool.applyAsync(TaskRequest.of("add", 3, 4)).await(WAIT));
+        pool.stop().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        awaitLiveThreads(0);
+    }
+
+    /** Threads of this pool alive now, by their name ({@code celeriac-threads-<pool>-<n>}, the worker's id). */
+    private long liveThreads() {
+        if (threadPrefix == null) {
+            String id = pool.stats().workers().get(0).id();
+            threadPrefix = id.substring(0, id.lastIndexOf('-') + 1);
+        }
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith(threadPrefix))
+                .count();
+    }
+
+    private String threadPrefix;
+
+    private void awaitLiveThreads(long n) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (liveThreads() != n && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(n, liveThreads());
     }
 
     @Test

@@ -188,6 +188,7 @@ public final class ThreadsPool extends InProcessPool {
                 idle = true;
                 idleCount.incrementAndGet(); // a full fence before the queue is read again
                 while (idle && !hasQueued() && !stopping && retiring.get() == 0) {
+                    Thread.interrupted(); // a stray interrupt would turn the park into a spin
                     LockSupport.park(this);
                 }
                 if (IDLE.compareAndSet(this, true, false)) {

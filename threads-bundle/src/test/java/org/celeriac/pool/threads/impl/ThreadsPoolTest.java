@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.TaskHandle;
@@ -108,6 +109,46 @@ class ThreadsPoolTest extends PoolContractTest {
         assertEquals(7L, pool.applyAsync(TaskRequest.of("add", 3, 4)).await(WAIT));
         pool.stop().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         awaitLiveThreads(0);
+    }
+
+    /**
+     * Grows and shrinks while two threads submit: every task completes exactly once, and the pool ends with
+     * as many threads as it is configured for (retirements, cancelled retirements and new threads add up).
+     */
+    @Test
+    void resizingUnderLoadStrandsNoJobAndLeavesTheConfiguredThreads() throws Exception {
+        pool.start(PoolConfig.ofConcurrency(2));
+        List<TaskHandle> handles = java.util.Collections.synchronizedList(new ArrayList<>());
+        Runnable submitter = () -> {
+            for (int i = 0; i < 10_000; i++) {
+                handles.add(pool.applyAsync(TaskRequest.of("count", Thread.currentThread().getName() + i)));
+            }
+        };
+        Thread a = new Thread(submitter, "submitter-a");
+        Thread b = new Thread(submitter, "submitter-b");
+        a.start();
+        b.start();
+        java.util.Random random = new java.util.Random(42);
+        int resizes = 0;
+        while (a.isAlive() || b.isAlive()) {
+            int n = pool.stats().concurrency();
+            if (n < 6 && (n == 1 || random.nextBoolean())) {
+                pool.grow(1 + random.nextInt(2));
+            } else {
+                pool.shrink(1 + random.nextInt(n - 1));
+            }
+            resizes++;
+            LockSupport.parkNanos(20_000);
+        }
+        assertTrue(resizes > 20, "the pool was resized only " + resizes + " times while tasks came in");
+        a.join();
+        b.join();
+        for (TaskHandle h : handles) {
+            h.await(WAIT);
+        }
+        assertEquals(20_000, tasks.runs.size());
+        assertTrue(tasks.runs.values().stream().allMatch(n -> n.get() == 1), "a task ran twice");
+        awaitLiveThreads(pool.stats().concurrency());
     }
 
     /** Threads of this pool alive now, by their name ({@code celeriac-threads-<pool>-<n>}, the worker's id). */

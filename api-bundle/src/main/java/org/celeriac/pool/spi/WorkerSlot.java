@@ -81,10 +81,10 @@ public class WorkerSlot {
     /**
      * Marks {@code job} as this worker's current job; called by the worker before it executes the job.
      *
-     * <p>A release store, not a volatile one: a volatile store is a full fence, and begin and end cost three
-     * per task on the threads pool's path (measured). Nothing needs the fence: a terminate that scans before
-     * the store is visible leaves the id in the pool's stop set and scans again until the job shows up
-     * (see {@link InProcessPool#terminateJob}); stats read a value at most a task old.
+     * <p>A release store, not a volatile one: a volatile store is a full fence, three per task with
+     * {@link #end}, and nothing needs them. A terminate that scans before the store is visible leaves the id
+     * in the pool's stop set and scans again until the job shows up (see {@link InProcessPool#terminateJob});
+     * stats read a value at most a task old.
      */
     public void begin(Job job) {
         CURRENT.setRelease(this, job);

@@ -53,7 +53,7 @@ public final class ThreadsPool extends InProcessPool {
      * Times a worker looks at an empty queue again before it parks: a few microseconds, against the tens
      * of microseconds a park and unpark cost the worker and the submitter that wakes it.
      */
-    private static final int SPINS = Integer.getInteger("spins", 100);
+    private static final int SPINS = 100;
     private static final VarHandle IDLE;
 
     static {

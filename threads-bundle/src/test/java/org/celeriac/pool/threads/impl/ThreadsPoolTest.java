@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.celeriac.pool.api.BasePool;
@@ -118,7 +120,7 @@ class ThreadsPoolTest extends PoolContractTest {
     @Test
     void resizingUnderLoadStrandsNoJobAndLeavesTheConfiguredThreads() throws Exception {
         pool.start(PoolConfig.ofConcurrency(2));
-        List<TaskHandle> handles = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<TaskHandle> handles = Collections.synchronizedList(new ArrayList<>());
         Runnable submitter = () -> {
             for (int i = 0; i < 10_000; i++) {
                 handles.add(pool.applyAsync(TaskRequest.of("count", Thread.currentThread().getName() + i)));
@@ -128,7 +130,7 @@ class ThreadsPoolTest extends PoolContractTest {
         Thread b = new Thread(submitter, "submitter-b");
         a.start();
         b.start();
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         int resizes = 0;
         while (a.isAlive() || b.isAlive()) {
             int n = pool.stats().concurrency();

@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolConfig;
@@ -197,6 +198,8 @@ class PoolSwitchTest {
         catalog.add(threads);
         lane.start("threads", 1);
         WorkerTaskHandle running = submit("long", 300);
+        // Running, not just queued: a queued task would be taken back from the retired pool and wait too.
+        running.started().toCompletableFuture().get(10, TimeUnit.SECONDS);
         withdraw(threads);
         assertTrue(lane.activePool().isEmpty());
         WorkerTaskHandle waiting = submit("waiting", 0);

@@ -1,5 +1,6 @@
 package org.celeriac.pool.json;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -7,9 +8,11 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -47,12 +50,20 @@ public final class Json {
      * @throws IllegalArgumentException naming the first element that is not a JSON value, or too deep
      */
     public static List<Object> frozenList(List<?> list, String what) {
-        return freezeList(list, what, 0);
+        try {
+            return freezeList(list, 0);
+        } catch (Misplaced m) {
+            throw m.named(what);
+        }
     }
 
     /** As {@link #frozenList}, for a JSON object: String keys, JSON values. */
     public static Map<String, Object> frozenMap(Map<?, ?> map, String what) {
-        return freezeMap(map, what, 0);
+        try {
+            return freezeMap(map, 0);
+        } catch (Misplaced m) {
+            throw m.named(what);
+        }
     }
 
     private static boolean isScalar(Object value) {
@@ -62,59 +73,92 @@ public final class Json {
                 || value instanceof BigInteger || value instanceof BigDecimal;
     }
 
-    private static Object freeze(Object value, String where, int depth) {
+    private static Object freeze(Object value, int depth) {
         if (isScalar(value)) {
             return value;
         }
         if (value instanceof List<?> list) {
-            return freezeList(list, where, depth + 1);
+            return freezeList(list, depth + 1);
         }
         if (value instanceof Map<?, ?> map) {
-            return freezeMap(map, where, depth + 1);
+            return freezeMap(map, depth + 1);
         }
-        throw notJson(where, value);
+        throw notJson(value);
     }
 
-    private static List<Object> freezeList(List<?> list, String where, int depth) {
-        checkDepth(where, depth);
+    private static List<Object> freezeList(List<?> list, int depth) {
+        checkDepth(depth);
         if (list.isEmpty()) {
             return List.of();
         }
         List<Object> copy = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
-            copy.add(freeze(list.get(i), where + "[" + i + "]", depth));
+            try {
+                copy.add(freeze(list.get(i), depth));
+            } catch (Misplaced m) {
+                throw m.at(i);
+            }
         }
         return Collections.unmodifiableList(copy);
     }
 
-    private static Map<String, Object> freezeMap(Map<?, ?> map, String where, int depth) {
-        checkDepth(where, depth);
+    private static Map<String, Object> freezeMap(Map<?, ?> map, int depth) {
+        checkDepth(depth);
         if (map.isEmpty()) {
             return Map.of();
         }
         Map<String, Object> copy = new LinkedHashMap<>(map.size() * 2);
         for (Map.Entry<?, ?> e : map.entrySet()) {
-            copy.put(key(where, e.getKey()), freeze(e.getValue(), where + "." + e.getKey(), depth));
+            String key = key(e.getKey()); // a bad key is the map's fault: it is named, not the key
+            try {
+                copy.put(key, freeze(e.getValue(), depth));
+            } catch (Misplaced m) {
+                throw m.at(e.getKey());
+            }
         }
         return Collections.unmodifiableMap(copy);
     }
 
-    private static String key(String where, Object key) {
+    private static String key(Object key) {
         if (key instanceof String s) {
             return s;
         }
-        throw new IllegalArgumentException(where + " has a non-String key " + key + "; JSON objects have String keys");
+        throw new Misplaced("has a non-String key " + key + "; JSON objects have String keys");
     }
 
-    private static void checkDepth(String where, int depth) {
+    private static void checkDepth(int depth) {
         if (depth > MAX_DEPTH) {
-            throw new IllegalArgumentException(where + " is nested deeper than " + MAX_DEPTH + " levels");
+            throw new Misplaced("is nested deeper than " + MAX_DEPTH + " levels");
         }
     }
 
-    private static IllegalArgumentException notJson(String where, Object value) {
-        return new IllegalArgumentException(where + " holds a " + value.getClass().getName()
+    private static Misplaced notJson(Object value) {
+        return new Misplaced("holds a " + value.getClass().getName()
                 + "; only JSON values are allowed (null, Boolean, Number, String, List, Map<String, ?>)");
+    }
+
+    /**
+     * What is wrong with a value and where in it: the path ({@code .k[1]}) is built while the recursion
+     * unwinds, so that a valid value, every task's arguments, costs no path strings (building them for every
+     * element was the largest cost of writing a task's frame). Internal: callers get the
+     * IllegalArgumentException {@link #named} makes.
+     */
+    private static final class Misplaced extends RuntimeException {
+        private final ArrayDeque<String> steps = new ArrayDeque<>();
+
+        Misplaced(String problem) {
+            super(problem, null, false, false); // no stack trace: it never leaves this class
+        }
+
+        /** Prepends the step from the enclosing value: an index or a key. */
+        Misplaced at(Object step) {
+            steps.addFirst(step instanceof Integer i ? "[" + i + "]" : "." + step);
+            return this;
+        }
+
+        IllegalArgumentException named(String root) {
+            return new IllegalArgumentException(root + String.join("", steps) + " " + getMessage());
+        }
     }
 
     // ---- the codec ----------------------------------------------------------------------------------------
@@ -123,15 +167,37 @@ public final class Json {
     public static String write(Object value) {
         StringWriter out = new StringWriter();
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            write(g, value, "value", 0);
+            write(g, value);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write JSON: " + e.getMessage(), e);
         }
         return out.toString();
     }
 
-    private static void write(JsonGenerator g, Object v, String where, int depth) throws IOException {
-        checkDepth(where, depth);
+    /**
+     * Writes {@code value} to {@code out} as UTF-8 JSON, for a caller that sends bytes (no String in between).
+     *
+     * @throws IllegalArgumentException the value is not a JSON value (see the value model); {@code out} then
+     *         holds part of it
+     */
+    public static void writeTo(OutputStream out, Object value) {
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            write(g, value);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(JsonGenerator g, Object value) throws IOException {
+        try {
+            write(g, value, 0);
+        } catch (Misplaced m) {
+            throw m.named("value");
+        }
+    }
+
+    private static void write(JsonGenerator g, Object v, int depth) throws IOException {
+        checkDepth(depth);
         if (v == null) {
             g.writeNull();
         } else if (v instanceof String s) {
@@ -149,19 +215,28 @@ public final class Json {
         } else if (v instanceof Map<?, ?> m) {
             g.writeStartObject();
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                g.writeFieldName(key(where, e.getKey()));
-                write(g, e.getValue(), where + "." + e.getKey(), depth + 1);
+                g.writeFieldName(key(e.getKey()));
+                try {
+                    write(g, e.getValue(), depth + 1);
+                } catch (Misplaced bad) {
+                    throw bad.at(e.getKey());
+                }
             }
             g.writeEndObject();
         } else if (v instanceof Collection<?> c) {
             g.writeStartArray();
             int i = 0;
             for (Object o : c) {
-                write(g, o, where + "[" + i++ + "]", depth + 1);
+                try {
+                    write(g, o, depth + 1);
+                } catch (Misplaced bad) {
+                    throw bad.at(i);
+                }
+                i++;
             }
             g.writeEndArray();
         } else {
-            throw notJson(where, v);
+            throw notJson(v);
         }
     }
 
@@ -215,7 +290,9 @@ public final class Json {
 
     /** Reads the value whose first token is current. */
     private static Object read(JsonParser p, int depth) throws IOException {
-        checkDepth("JSON", depth);
+        if (depth > MAX_DEPTH) {
+            throw new IllegalArgumentException("JSON is nested deeper than " + MAX_DEPTH + " levels");
+        }
         JsonToken t = p.currentToken();
         switch (t) {
             case START_OBJECT -> {

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +44,18 @@ class JsonTest {
             inner = next;
         }
         assertThrows(IllegalArgumentException.class, () -> Json.write(nested));
-        assertThrows(IllegalArgumentException.class, () -> Json.frozenList(nested, "args"));
+        String where = assertThrows(IllegalArgumentException.class, () -> Json.frozenList(nested, "args")).getMessage();
+        assertTrue(where.startsWith("args" + "[0]".repeat(Json.MAX_DEPTH + 1) + " is nested deeper than 64 levels"), where);
+    }
+
+    @Test
+    void bytesWrittenToAStreamAreTheUtf8OfTheText() {
+        Map<String, Object> value = Map.of("name", "tâche ✓", "args", List.of(1, 2.5, Double.NaN, "x"), "n", BigInteger.TEN.pow(30));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write('#'); // what the caller wrote before is kept: a frame's header
+        Json.writeTo(out, value);
+        assertEquals("#" + Json.write(value), out.toString(StandardCharsets.UTF_8));
+        assertEquals(value.get("name"), Json.readObject(Json.write(value).getBytes(StandardCharsets.UTF_8), "v").get("name"));
     }
 
     @Test
@@ -50,7 +63,14 @@ class JsonTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Json.frozenMap(Map.of("k", List.of(1, new Object())), "kwargs"));
         assertTrue(e.getMessage().startsWith("kwargs.k[1] holds a java.lang.Object"), e.getMessage());
+        IllegalArgumentException key = assertThrows(IllegalArgumentException.class,
+                () -> Json.frozenMap(Map.of("m", Map.of(1, 2)), "kwargs"));
+        assertTrue(key.getMessage().startsWith("kwargs.m has a non-String key 1"), key.getMessage());
+        IllegalArgumentException written = assertThrows(IllegalArgumentException.class,
+                () -> Json.write(Map.of("a", List.of(List.of(), Thread.currentThread()))));
+        assertTrue(written.getMessage().startsWith("value.a[1] holds a java.lang.Thread"), written.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Json.write(Map.of(1, 2)));
-        assertThrows(IllegalArgumentException.class, () -> Json.write(Thread.currentThread()));
+        assertEquals("value holds a java.lang.Object; only JSON values are allowed (null, Boolean, Number, String, List,"
+                + " Map<String, ?>)", assertThrows(IllegalArgumentException.class, () -> Json.write(new Object())).getMessage());
     }
 }

@@ -74,7 +74,13 @@ public record TaskRequest(String id, String name, List<Object> args, Map<String,
 
     /** Builds a {@link TaskRequest}; validation happens in {@link #build()}. Not thread-safe. */
     public static final class Builder {
-        private String id = UUID.randomUUID().toString();
+        /**
+         * Made in {@link #build()} only if none was given: a builder fed an id (every message from a broker,
+         * every task in a prefork child) would otherwise draw a random UUID for nothing, under the lock of
+         * the shared {@code SecureRandom}.
+         */
+        private String id;
+        private boolean idGiven;
         private final String name;
         private List<?> args = List.of();
         private Map<String, ?> kwargs = Map.of();
@@ -88,7 +94,7 @@ public record TaskRequest(String id, String name, List<Object> args, Map<String,
             this.name = name;
         }
 
-        public Builder id(String id) { this.id = id; return this; }
+        public Builder id(String id) { this.id = id; this.idGiven = true; return this; }
         public Builder args(List<?> args) { this.args = args; return this; }
         public Builder kwargs(Map<String, ?> kwargs) { this.kwargs = kwargs; return this; }
         public Builder softTimeLimit(Duration d) { this.softTimeLimit = d; return this; }
@@ -99,6 +105,9 @@ public record TaskRequest(String id, String name, List<Object> args, Map<String,
 
         @SuppressWarnings("unchecked")
         public TaskRequest build() {
+            if (!idGiven) {
+                id(UUID.randomUUID().toString()); // kept: every request this builder makes has the same id
+            }
             return new TaskRequest(id, name, (List<Object>) args, (Map<String, Object>) kwargs,
                     softTimeLimit, timeLimit, eta, expires, (Map<String, Object>) headers);
         }

@@ -27,6 +27,9 @@ class TaskRequestTest {
         assertEquals(Map.of("xs", List.of(1, 2)), r.kwargs());
         assertThrows(UnsupportedOperationException.class, () -> r.args().add(1));
         assertEquals(36, r.id().length());
+        TaskRequest.Builder b = TaskRequest.builder("t");
+        assertEquals(b.build().id(), b.build().id(), "one builder, one id");
+        assertEquals("given", TaskRequest.builder("t").id("given").build().id());
     }
 
     @Test

@@ -60,6 +60,7 @@ public final class ChildMain {
     private final Path storage;
     private final String pid = Long.toString(ProcessHandle.current().pid());
     private final boolean reportRssEveryTask = "1".equals(System.getenv(REPORT_RSS_ENV));
+    private final ResidentSize residentSize = ResidentSize.open();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "soft-limit-timer");
         t.setDaemon(true);
@@ -127,10 +128,10 @@ public final class ChildMain {
         JobSlots slots;
         try {
             slots = JobSlots.open(Path.of(System.getenv(SLOTS_ENV)));
-            write(channel, codec, Frame.json(Frame.HELLO, 0, Payloads.write(hello)));
+            write(channel, ByteBuffer.wrap(codec.encodeJson(Frame.HELLO, 0, hello)));
             tasks = ChildFramework.start(storage, jars(args, 2), configurations(), warnings);
             // What went wrong while loading goes to the worker, which says it once, not once per child.
-            write(channel, codec, Frame.json(Frame.WORKER_UP, 0, Payloads.write(Map.of("pid", ProcessHandle.current().pid(),
+            write(channel, ByteBuffer.wrap(codec.encodeJson(Frame.WORKER_UP, 0, Map.of("pid", ProcessHandle.current().pid(),
                     "tasks", List.copyOf(tasks.taskNames()), "unavailable", tasks.unavailable(), "warnings", warnings))));
         } catch (IOException e) {
             // The worker went away while this child started (e.g. it was SIGKILLed): leave quietly, as below.
@@ -232,21 +233,19 @@ public final class ChildMain {
         Thread.interrupted();
         done++;
         if (reportRssEveryTask || done == 1 || done % 64 == 0) {
-            result.put("rss", rss());
+            result.put("rss", residentSize.bytes());
         }
-        String json;
+        byte[] frame;
         try {
-            json = Payloads.write(result);
-        } catch (IllegalArgumentException e) {
-            json = Payloads.write(failure("java.lang.IllegalArgumentException",
-                    "the task returned a value that is not JSON: " + e.getMessage(), ""));
+            frame = codec.encodeJson(Frame.RESULT, f.job(), result);
+        } catch (FrameCodec.FrameTooLargeException tooBig) {
+            frame = codec.encodeJson(Frame.RESULT, f.job(), failure("java.lang.IllegalArgumentException",
+                    "the task's result is too large: " + tooBig.getMessage(), ""));
+        } catch (IllegalArgumentException notJson) {
+            frame = codec.encodeJson(Frame.RESULT, f.job(), failure("java.lang.IllegalArgumentException",
+                    "the task returned a value that is not JSON: " + notJson.getMessage(), ""));
         }
-        try {
-            write(channel, codec, Frame.json(Frame.RESULT, f.job(), json));
-        } catch (IllegalArgumentException tooBig) {
-            write(channel, codec, Frame.json(Frame.RESULT, f.job(), Payloads.write(failure(
-                    "java.lang.IllegalArgumentException", "the task's result is too large: " + tooBig.getMessage(), ""))));
-        }
+        write(channel, ByteBuffer.wrap(frame));
     }
 
     private Map<String, Object> run(Frame f) {
@@ -315,18 +314,7 @@ public final class ChildMain {
         return w.toString();
     }
 
-    /** Resident set size in bytes (Linux {@code /proc/self/statm}), or -1. */
-    static long rss() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
-            return Long.parseLong(fields[1]) * 4096;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    private static void write(SocketChannel channel, FrameCodec codec, Frame frame) throws IOException {
-        ByteBuffer b = codec.encode(frame);
+    private static void write(SocketChannel channel, ByteBuffer b) throws IOException {
         synchronized (channel) {
             while (b.hasRemaining()) {
                 channel.write(b);
@@ -346,18 +334,18 @@ public final class ChildMain {
         Task noop = (ctx, args, kwargs) -> args.size();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         for (int i = 0; i < TRAINING_TASKS; i++) {
-            codec.feed(codec.encode(Frame.json(Frame.TASK, i + 1, Payloads.write(Map.of("id", "t" + i, "name", "noop",
-                    "args", List.of(i, "a"), "kwargs", Map.of("k", 1.5))))));
+            codec.feed(ByteBuffer.wrap(codec.encodeJson(Frame.TASK, i + 1, Map.of("id", "t" + i, "name", "noop",
+                    "args", List.of(i, "a"), "kwargs", Map.of("k", 1.5)))));
             Frame task = codec.next();
             slots.sent(i, task.job());
             slots.start(i, task.job());
             Map<String, Object> result = call(noop, "noop", Payloads.readObject(task), "0", timer);
-            codec.encode(Frame.json(Frame.RESULT, task.job(), Payloads.write(result)));
+            codec.encodeJson(Frame.RESULT, task.job(), result);
         }
         timer.shutdown();
         TaskRequest.builder("x").args(List.of(1)).build();
-        Payloads.write(failure("x", "y", trace(new IllegalStateException("train"))));
-        rss();
+        codec.encodeJson(Frame.RESULT, 0, failure("x", "y", trace(new IllegalStateException("train"))));
+        ResidentSize.open().bytes();
         System.out.println("trained with " + tasks.taskNames().size() + " task names");
         tasks.stop(storage);
     }

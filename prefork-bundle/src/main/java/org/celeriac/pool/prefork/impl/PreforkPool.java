@@ -26,7 +26,6 @@ import org.celeriac.pool.api.TaskRejectedException;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.prefork.protocol.Frame;
 import org.celeriac.pool.prefork.protocol.FrameCodec;
-import org.celeriac.pool.prefork.protocol.Payloads;
 import org.celeriac.pool.spi.AbstractPool;
 import org.celeriac.pool.spi.PoolEnvironment;
 import org.celeriac.pool.spi.PoolService;
@@ -210,7 +209,7 @@ public final class PreforkPool extends AbstractPool {
         long number = jobNumbers.incrementAndGet();
         byte[] frame;
         try {
-            frame = encoder.encode(Frame.json(Frame.TASK, number, Payloads.write(msg))).array();
+            frame = encoder.encodeJson(Frame.TASK, number, msg);
         } catch (IllegalArgumentException e) {
             handle.fail(new IllegalArgumentException("task " + r.name() + "[" + r.id() + "] cannot be sent to a child: "
                     + e.getMessage()));

@@ -1,6 +1,8 @@
 package org.celeriac.pool.prefork.protocol;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import org.celeriac.pool.json.Json;
 
 /**
  * Encodes frames and decodes them from a byte stream that arrives in arbitrary pieces. One decoder per
@@ -8,6 +10,8 @@ import java.nio.ByteBuffer;
  * or hostile peer cannot make the reader allocate without limit.
  */
 public final class FrameCodec {
+    private static final byte[] NO_HEADER = new byte[4 + Frame.HEADER];
+
     private final int maxFrameBytes;
     private ByteBuffer pending;
 
@@ -19,16 +23,46 @@ public final class FrameCodec {
         this.pending = ByteBuffer.allocate(Math.min(64 * 1024, maxFrameBytes + 4));
     }
 
-    /** The wire form of a frame, ready to write. @throws IllegalArgumentException if it exceeds the bound */
+    /** The wire form of a frame, ready to write. @throws FrameTooLargeException if it exceeds the bound */
     public ByteBuffer encode(Frame frame) {
         int length = Frame.HEADER + frame.payload().length;
-        if (length > maxFrameBytes) {
-            throw new IllegalArgumentException("a frame of " + length + " bytes exceeds the limit of " + maxFrameBytes
-                    + " bytes (option max.frame.bytes)");
-        }
+        checkLength(length);
         ByteBuffer b = ByteBuffer.allocate(4 + length);
         b.putInt(length).put(frame.type()).putLong(frame.job()).put(frame.payload()).flip();
         return b;
+    }
+
+    /**
+     * The wire form of a frame whose payload is {@code value} as JSON, written straight into the frame's
+     * bytes: one copy of the payload instead of a String, its UTF-8 bytes and the frame (this is every task's
+     * and every result's encoding).
+     *
+     * @throws FrameTooLargeException the frame exceeds the bound
+     * @throws IllegalArgumentException {@code value} is not a JSON value
+     */
+    public byte[] encodeJson(byte type, long job, Object value) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        out.write(NO_HEADER, 0, NO_HEADER.length); // room for the header, filled in below
+        Json.writeTo(out, value);
+        byte[] frame = out.toByteArray();
+        int length = frame.length - 4;
+        checkLength(length);
+        ByteBuffer.wrap(frame).putInt(length).put(type).putLong(job);
+        return frame;
+    }
+
+    private void checkLength(int length) {
+        if (length > maxFrameBytes) {
+            throw new FrameTooLargeException("a frame of " + length + " bytes exceeds the limit of " + maxFrameBytes
+                    + " bytes (option max.frame.bytes)");
+        }
+    }
+
+    /** A frame that would exceed the bound: its content is fine, its size is not. */
+    public static final class FrameTooLargeException extends IllegalArgumentException {
+        FrameTooLargeException(String message) {
+            super(message);
+        }
     }
 
     /** Appends bytes read from the channel ({@code in} is in read mode and is drained). */

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +46,23 @@ class FrameCodecTest {
         assertNull(reader.next());
         reader.feed(ByteBuffer.wrap(bytes, bytes.length - 1, 1));
         assertEquals(7, reader.next().job());
+    }
+
+    @Test
+    void aJsonFrameIsWrittenStraightIntoItsWireForm() throws Exception {
+        byte[] wire = codec.encodeJson(Frame.TASK, 9, Map.of("id", "é", "args", List.of(1, 2)));
+        FrameCodec reader = new FrameCodec(1024);
+        reader.feed(ByteBuffer.wrap(wire));
+        Frame f = reader.next();
+        assertEquals(Frame.TASK, f.type());
+        assertEquals(9, f.job());
+        assertEquals(Map.of("id", "é", "args", List.of(1, 2)), Payloads.readObject(f));
+        assertNull(reader.next());
+        assertThrows(FrameCodec.FrameTooLargeException.class, () -> codec.encodeJson(Frame.RESULT, 1, Map.of("v", "x".repeat(2000))));
+        IllegalArgumentException notJson = assertThrows(IllegalArgumentException.class,
+                () -> codec.encodeJson(Frame.RESULT, 1, Map.of("v", new Object())));
+        assertTrue(!(notJson instanceof FrameCodec.FrameTooLargeException) && notJson.getMessage().startsWith("value.v holds a"),
+                notJson.getMessage());
     }
 
     @Test

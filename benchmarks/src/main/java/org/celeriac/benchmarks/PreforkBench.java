@@ -28,7 +28,7 @@ import org.celeriac.pool.spi.PoolEnvironment;
 /**
  * The prefork pool against the physical limit of one child: a Unix-domain-socket ping-pong between two
  * JVMs, measured in the same run. Reports throughput of no-op and ~1 ms CPU tasks at concurrency 1, 2 and 4
- * with prefetch 1 (the strict form: nothing sent ahead), 4 (the default) and 16 (both fair: what a child has
+ * with prefetch 1 (the strict form: nothing sent ahead), 4 and 16 (the default; both fair: what a child has
  * not started is taken back for one that falls idle), round-trip latency, child spawn → WORKER_UP with and
  * without the class-data cache, and the memory of an idle child.
  */
@@ -76,8 +76,8 @@ public final class PreforkBench {
         for (int prefetch : new int[] {1, 4, 16}) {
             for (int c : new int[] {1, 2, 4}) {
                 Spread noop = b.throughput(c, prefetch, "echo", List.of(), b.quick ? 20_000 : 100_000);
-                String label = prefetch == 1 ? "prefetch 1 (strict)" : prefetch == 4 ? "prefetch 4 (default, fair)"
-                        : "prefetch 16 (fair)";
+                String label = prefetch == 1 ? "prefetch 1 (strict)" : prefetch == 4 ? "prefetch 4 (fair)"
+                        : "prefetch 16 (default, fair)";
                 b.row("no-op, concurrency " + c + ", " + label, "%s tasks/s (%s)", noop.format(), versus);
                 // Issue 16: at c2, fair scheduling and prefetch 16, at least 5x Celery's prefork (fair too):
                 // the medians of both, each measured in rounds of the same run.

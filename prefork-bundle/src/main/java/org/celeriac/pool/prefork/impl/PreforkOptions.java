@@ -9,7 +9,7 @@ import org.celeriac.pool.api.PoolConfig;
 /**
  * The prefork pool's own options ({@link PoolConfig#options()}), each validated with a message naming it:
  * <ul>
- *   <li>{@code prefetch} (4): the most tasks a child holds, the running one included. What it has not
+ *   <li>{@code prefetch} (16): the most tasks a child holds, the running one included. What it has not
  *       started is taken back for a child that falls idle, so no task waits behind a busy child while
  *       another is idle at any prefetch (Celery's -O fair); 1 sends a child its next task only once it has
  *       answered, at the cost of an idle round trip per task (see {@link Scheduler})</li>
@@ -28,7 +28,7 @@ record PreforkOptions(int prefetch, Duration procAliveTimeout, int maxFrameBytes
 
     static PreforkOptions from(PoolConfig config) {
         Map<String, String> o = config.options();
-        int prefetch = intOption(o, "prefetch", 4, 1);
+        int prefetch = intOption(o, "prefetch", 16, 1);
         double alive = Double.parseDouble(o.getOrDefault("proc.alive.timeout", "4"));
         if (!(alive > 0)) {
             throw new IllegalArgumentException("option proc.alive.timeout must be a positive number of seconds, was " + alive);

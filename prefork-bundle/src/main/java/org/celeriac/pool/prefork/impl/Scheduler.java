@@ -33,7 +33,7 @@ import org.celeriac.pool.prefork.protocol.ProtocolException;
  * trip through the worker after each task (on these machines 50–400 µs, mostly waking idle vCPUs): a ~1 ms
  * task ran at 0.76x the raw loop's speed at concurrency 1, and two children did not double one.
  *
- * <p>So a child holds up to {@code prefetch} tasks (4 by default), the running one included, and the
+ * <p>So a child holds up to {@code prefetch} tasks (16 by default), the running one included, and the
  * worker takes back a task a child has not started yet ({@link JobSlots}: one compare-and-set in memory
  * both share, no message): <ul>
  *   <li>for a child that falls idle: it gets the oldest task not started, queued or held by another child

@@ -164,7 +164,7 @@ class PreforkPoolTest {
 
     @Test
     void terminateJobKillsTheChildAndDrainHandsBackQueuedTasks() throws Exception {
-        start(PoolConfig.ofConcurrency(1));
+        start(PoolConfig.ofConcurrency(1).withOptions(Map.of("prefetch", "4")));
         TaskHandle running = pool.applyAsync(TaskRequest.of("wait", 30));
         busyChildPid(running);
         List<TaskHandle> queued = new ArrayList<>();

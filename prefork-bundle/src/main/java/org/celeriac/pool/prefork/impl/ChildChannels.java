@@ -91,8 +91,13 @@ final class ChildChannels {
         SocketChannel ch = (SocketChannel) key.channel();
         FrameCodec codec = key.attachment() instanceof Child c ? c.codec : ((Unmatched) key.attachment()).codec();
         try {
-            int n;
-            while ((n = ch.read(readBuffer)) > 0) {
+            int n = 0;
+            boolean drained = false;
+            // A read that leaves room in the buffer took all the socket had (a stream socket returns what it
+            // holds): no second read just to hear "nothing more" (EAGAIN); what comes later, the end of the
+            // stream included, the selector reports again.
+            while (!drained && (n = ch.read(readBuffer)) > 0) {
+                drained = readBuffer.hasRemaining();
                 readBuffer.flip();
                 codec.feed(readBuffer);
                 readBuffer.clear();
@@ -104,7 +109,7 @@ final class ChildChannels {
                     }
                 }
             }
-            if (n < 0) {
+            if (!drained && n < 0) {
                 endOfStream(key, "closed its connection");
             }
         } catch (ProtocolException e) {

@@ -35,7 +35,9 @@ import org.celeriac.pool.api.RemoteTaskException;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
+import org.celeriac.pool.api.TaskState;
 import org.celeriac.pool.api.TaskTerminatedException;
+import org.celeriac.pool.api.TimeLimitExceededException;
 import org.celeriac.pool.api.UnknownTaskException;
 import org.celeriac.pool.spi.MapTaskRegistry;
 import org.celeriac.pool.spi.PoolEnvironment;
@@ -329,6 +331,36 @@ class PreforkPoolTest {
             assertEquals(List.of("after"), Files.readAllLines(runs), "the cancelled task never ran");
         } finally {
             Files.deleteIfExists(runs);
+        }
+    }
+
+    /**
+     * A busy hub looks at its timers at most once a millisecond: a hard time limit is still kept while the
+     * other child's results keep its loop turning, and the tasks held by the child it kills run elsewhere.
+     * (With the look deferred for good, the spinning task would run its full minute.)
+     */
+    @Test
+    void aHardTimeLimitIsKeptWhileTheHubIsBusy() throws Exception {
+        start(PoolConfig.ofConcurrency(2));
+        TaskHandle hard = pool.applyAsync(TaskRequest.builder("spin").args(List.of(60)).timeLimit(Duration.ofMillis(500)).build());
+        await("the spinning task started", () -> hard.workerId() != null);
+        long t0 = System.nanoTime();
+        List<TaskHandle> echoes = new ArrayList<>();
+        while (!hard.result().toCompletableFuture().isDone() && System.nanoTime() - t0 < WAIT.toNanos()) {
+            List<TaskHandle> burst = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                burst.add(pool.applyAsync(TaskRequest.of("echo", i)));
+            }
+            for (TaskHandle h : burst) {
+                h.await(WAIT);
+            }
+            echoes.addAll(burst);
+        }
+        assertInstanceOf(TimeLimitExceededException.class, failure(hard));
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(10).toNanos(), "the limit was kept late");
+        assertFalse(echoes.isEmpty(), "the hub was kept busy");
+        for (TaskHandle h : echoes) {
+            assertEquals(TaskState.SUCCESS, h.state());
         }
     }
 

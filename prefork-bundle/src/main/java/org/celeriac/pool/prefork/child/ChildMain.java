@@ -9,6 +9,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.celeriac.pool.spi.SoftTimeLimit;
 import org.celeriac.pool.api.Task;
+import org.celeriac.pool.api.TaskExpiredException;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.prefork.protocol.Frame;
 import org.celeriac.pool.prefork.protocol.FrameCodec;
@@ -256,6 +258,11 @@ public final class ChildMain {
             return failure(ProtocolException.class.getName(), e.getMessage(), "");
         }
         String name = String.valueOf(msg.get("name"));
+        if (msg.get("expires") instanceof Number expires && System.currentTimeMillis() > expires.longValue()) {
+            // Held here behind another task past its expiry: revoked, never run, as on every pool.
+            return failure(TaskExpiredException.class.getName(), "task " + name + "[" + msg.get("id") + "] expired at "
+                    + Instant.ofEpochMilli(expires.longValue()) + " before it could start", "");
+        }
         Task task = tasks.task(name);
         if (task == null && tasks.unavailable().containsKey(name)) {
             return failure("org.celeriac.pool.api.UnknownTaskException", "task '" + name + "' cannot run in a prefork child: "

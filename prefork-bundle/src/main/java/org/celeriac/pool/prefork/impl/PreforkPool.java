@@ -206,6 +206,10 @@ public final class PreforkPool extends AbstractPool {
         if (soft != null) {
             msg.put("soft", soft.toNanos());
         }
+        if (r.expires() != null) {
+            // The child checks it when it gets to the task: one sent ahead may wait there past its expiry.
+            msg.put("expires", r.expires().toEpochMilli());
+        }
         long number = jobNumbers.incrementAndGet();
         byte[] frame;
         try {

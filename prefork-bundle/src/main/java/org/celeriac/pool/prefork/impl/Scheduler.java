@@ -238,6 +238,9 @@ final class Scheduler {
         if (type.equals(SoftTimeLimitExceededException.class.getName())) {
             return new SoftTimeLimitExceededException(message);
         }
+        if (type.equals(TaskExpiredException.class.getName())) {
+            return new TaskExpiredException(message); // revoked, as an expired task is on every pool
+        }
         return new RemoteTaskException(type, message, String.valueOf(msg.getOrDefault("trace", "")));
     }
 

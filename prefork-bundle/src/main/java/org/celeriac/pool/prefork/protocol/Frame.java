@@ -11,8 +11,10 @@ public record Frame(byte type, long job, byte[] payload) {
     /** Child → worker, first frame: {@code {"secret": ..., "pid": ...}} proves the child is the one the pool started. */
     public static final byte HELLO = 1;
     /**
-     * Worker → child: run a task, {@code {"id", "name", "args", "kwargs", "headers", "soft"}} (headers only
-     * when any), unless the worker has taken it back ({@link JobSlots}); a task taken back is not answered.
+     * Worker → child: run a task, {@code {"id", "name", "args", "kwargs", "headers", "soft", "expires"}}
+     * (headers only when any; {@code expires} in epoch milliseconds, only when set: the child fails a task it
+     * gets to later with TaskExpiredException), unless the worker has taken it back ({@link JobSlots}); a
+     * task taken back is not answered.
      */
     public static final byte TASK = 2;
     /** Child → worker: a task's outcome, {@code {"ok": true, "value"} | {"ok": false, "type", "message", "trace"}} plus {@code "rss"}. */

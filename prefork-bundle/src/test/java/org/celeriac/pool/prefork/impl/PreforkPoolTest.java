@@ -32,6 +32,7 @@ import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.PoolEvents;
 import org.celeriac.pool.api.PoolState;
 import org.celeriac.pool.api.RemoteTaskException;
+import org.celeriac.pool.api.TaskExpiredException;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
@@ -329,6 +330,31 @@ class PreforkPoolTest {
             assertEquals(pid, ((Number) running.await(WAIT)).longValue(), "the running task was not touched");
             assertEquals("after", pool.applyAsync(TaskRequest.of("append", runs.toString(), "after")).await(WAIT));
             assertEquals(List.of("after"), Files.readAllLines(runs), "the cancelled task never ran");
+        } finally {
+            Files.deleteIfExists(runs);
+        }
+    }
+
+    /**
+     * A task sent ahead to a busy child can wait there past its expiry: the child checks it when it gets to
+     * the task, and the task is revoked without running, as on every pool (the worker checks only when it
+     * sends a task).
+     */
+    @Test
+    void aTaskThatExpiresWhileHeldByAChildNeverRuns() throws Exception {
+        Path runs = Files.createTempFile("celeriac-expired-", ".txt");
+        try {
+            start(PoolConfig.ofConcurrency(1));
+            TaskHandle running = pool.applyAsync(TaskRequest.of("wait", 1.5));
+            TaskHandle expiring = pool.applyAsync(TaskRequest.builder("append").args(List.of(runs.toString(), "late"))
+                    .expires(java.time.Instant.now().plusMillis(300)).build());
+            TaskHandle lasting = pool.applyAsync(TaskRequest.of("append", runs.toString(), "kept"));
+            busyChildPid(running);
+            await("both sent to the child", () -> pool.heldByChildren() == 2);
+            assertInstanceOf(TaskExpiredException.class, failure(expiring));
+            assertEquals(TaskState.REVOKED, expiring.state());
+            assertEquals("kept", lasting.await(WAIT));
+            assertEquals(List.of("kept"), Files.readAllLines(runs), "the expired task never ran");
         } finally {
             Files.deleteIfExists(runs);
         }

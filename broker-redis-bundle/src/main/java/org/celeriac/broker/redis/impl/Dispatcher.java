@@ -231,7 +231,9 @@ final class Dispatcher {
     }
 
     private Map<String, Object> requestFields(Delivery d, DecodedTask.Run run) {
-        return ResultMeta.requestFields(run, nodeName, d.message.routingKey(), resultExtended);
+        // The routing key only for result_extended: reading it walks the message's JSON tree, long out of the
+        // cache by the time its task ends (a profile found it in every settlement).
+        return ResultMeta.requestFields(run, nodeName, resultExtended ? d.message.routingKey() : null, resultExtended);
     }
 
     private static Acknowledger.Write result(String taskId, String meta) {

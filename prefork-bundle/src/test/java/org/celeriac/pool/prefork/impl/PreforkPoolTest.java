@@ -44,6 +44,7 @@ import org.celeriac.pool.spi.MapTaskRegistry;
 import org.celeriac.pool.spi.PoolEnvironment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The prefork pool with real child JVMs, outside OSGi: what needs the implementation class (the hub's
@@ -341,23 +342,19 @@ class PreforkPoolTest {
      * sends a task).
      */
     @Test
-    void aTaskThatExpiresWhileHeldByAChildNeverRuns() throws Exception {
-        Path runs = Files.createTempFile("celeriac-expired-", ".txt");
-        try {
-            start(PoolConfig.ofConcurrency(1));
-            TaskHandle running = pool.applyAsync(TaskRequest.of("wait", 1.5));
-            TaskHandle expiring = pool.applyAsync(TaskRequest.builder("append").args(List.of(runs.toString(), "late"))
-                    .expires(java.time.Instant.now().plusMillis(300)).build());
-            TaskHandle lasting = pool.applyAsync(TaskRequest.of("append", runs.toString(), "kept"));
-            busyChildPid(running);
-            await("both sent to the child", () -> pool.heldByChildren() == 2);
-            assertInstanceOf(TaskExpiredException.class, failure(expiring));
-            assertEquals(TaskState.REVOKED, expiring.state());
-            assertEquals("kept", lasting.await(WAIT));
-            assertEquals(List.of("kept"), Files.readAllLines(runs), "the expired task never ran");
-        } finally {
-            Files.deleteIfExists(runs);
-        }
+    void aTaskThatExpiresWhileHeldByAChildNeverRuns(@TempDir Path dir) throws Exception {
+        String runs = dir.resolve("runs.txt").toString();
+        start(PoolConfig.ofConcurrency(1));
+        TaskHandle running = pool.applyAsync(TaskRequest.of("wait", 1.5));
+        TaskHandle expiring = pool.applyAsync(TaskRequest.builder("append").args(List.of(runs, "late"))
+                .expires(java.time.Instant.now().plusMillis(300)).build());
+        TaskHandle lasting = pool.applyAsync(TaskRequest.of("append", runs, "kept"));
+        busyChildPid(running);
+        await("both sent to the child", () -> pool.heldByChildren() == 2);
+        assertInstanceOf(TaskExpiredException.class, failure(expiring));
+        assertEquals(TaskState.REVOKED, expiring.state());
+        assertEquals("kept", lasting.await(WAIT));
+        assertEquals(List.of("kept"), Files.readAllLines(Path.of(runs)), "the expired task never ran");
     }
 
     /**

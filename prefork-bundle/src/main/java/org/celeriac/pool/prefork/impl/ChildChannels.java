@@ -109,7 +109,7 @@ final class ChildChannels {
                     }
                 }
             }
-            if (!drained && n < 0) {
+            if (n < 0) {
                 endOfStream(key, "closed its connection");
             }
         } catch (ProtocolException e) {

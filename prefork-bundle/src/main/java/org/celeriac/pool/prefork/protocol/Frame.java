@@ -1,7 +1,5 @@
 package org.celeriac.pool.prefork.protocol;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * One message between the worker and a child: {@code [int length][byte type][long job][payload]}, where
  * {@code length} counts the bytes after itself and the payload is UTF-8 JSON (never Java serialization).
@@ -26,14 +24,6 @@ public record Frame(byte type, long job, byte[] payload) {
 
     /** Bytes of the header after the length field: type (1) and job (8). */
     public static final int HEADER = 9;
-
-    public static Frame json(byte type, long job, String json) {
-        return new Frame(type, job, json.getBytes(StandardCharsets.UTF_8));
-    }
-
-    public String text() {
-        return new String(payload, StandardCharsets.UTF_8);
-    }
 
     static boolean known(byte type) {
         return type == HELLO || type == TASK || type == RESULT || type == SHUTDOWN || type == WORKER_UP;

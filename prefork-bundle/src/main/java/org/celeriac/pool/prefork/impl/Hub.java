@@ -76,6 +76,7 @@ final class Hub {
     private final Scheduler scheduler;
     private final ChildChannels channels;
     private final UnavailableReport unavailable;
+    private final HubSpin spin;
     /** When RETIRING must end even if children linger (System.nanoTime). */
     private long retireDeadline;
     /** When PARKED ends if no pool adopts the hub (System.nanoTime). */
@@ -108,6 +109,7 @@ final class Hub {
         this.scheduler = new Scheduler(supervisor, config, options.prefetch());
         this.channels = new ChildChannels(socket.server(), options.maxFrameBytes(), supervisor.children(), this::onFrame, supervisor::kill);
         this.unavailable = new UnavailableReport();
+        this.spin = new HubSpin(options.hubSpin().toNanos(), Runtime.getRuntime().availableProcessors());
     }
 
     // ---- any thread ---------------------------------------------------------------------------------------
@@ -234,7 +236,8 @@ final class Hub {
     private void loop() {
         try {
             while (lifecycle != Lifecycle.STOPPED) {
-                if (!mailbox.readyToSleep()) {
+                long idleSince = System.nanoTime();
+                if (!mailbox.readyToSleep() || pollForWork(idleSince)) {
                     selector.selectNow();
                 } else {
                     long now = System.nanoTime();
@@ -242,6 +245,7 @@ final class Hub {
                     next = Math.min(next, lifecycle == Lifecycle.PARKED ? parkDeadline : Long.MAX_VALUE);
                     next = Math.min(next, timersDeferred ? nextTimerCheck : Long.MAX_VALUE);
                     selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1));
+                    spin.slept(System.nanoTime() - idleSince);
                 }
                 channels.process(selector);
                 mailbox.runCommands();
@@ -265,6 +269,25 @@ final class Hub {
             released.complete(null);
             stopped.complete(null);
         }
+    }
+
+    /**
+     * Before sleeping, looks for work for {@link HubSpin#window()}: a child's frame or a message. Returns
+     * whether it found any; otherwise wake-ups are armed again and the hub may sleep.
+     */
+    private boolean pollForWork(long since) throws IOException {
+        long window = spin.window();
+        if (window == 0) {
+            return false;
+        }
+        mailbox.polling();
+        do {
+            if (selector.selectNow() > 0 || mailbox.hasWork()) {
+                return true;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - since < window);
+        return !mailbox.readyToSleep();
     }
 
     private void takeIncoming() {

@@ -49,6 +49,19 @@ final class Mailbox {
         return tasks.isEmpty() && commands.isEmpty();
     }
 
+    /**
+     * The hub looks for work without sleeping ({@link HubSpin}): messages need not wake it until the next
+     * {@link #readyToSleep()}, which it calls before it sleeps.
+     */
+    void polling() {
+        wakenUp.set(true);
+    }
+
+    /** Whether a task or a command waits. */
+    boolean hasWork() {
+        return !tasks.isEmpty() || !commands.isEmpty();
+    }
+
     void runCommands() {
         for (Runnable r; (r = commands.poll()) != null; ) {
             r.run();

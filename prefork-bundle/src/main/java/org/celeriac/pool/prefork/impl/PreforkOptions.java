@@ -20,11 +20,13 @@ import org.celeriac.pool.api.PoolConfig;
  *   <li>{@code child.c1.only} (false): stop at C1 for faster warm-up but slower steady state</li>
  *   <li>{@code class.data.cache} (true): record and use an AOT/CDS cache for children</li>
  *   <li>{@code spare.children} (1): warm spare children kept up to replace a lost or recycled one at once</li>
+ *   <li>{@code hub.spin.micros} (50): the longest the hub looks for work before it sleeps, adapted to how
+ *       soon work came after its last sleeps ({@link HubSpin}); 0 never</li>
  * </ul>
  */
 record PreforkOptions(int prefetch, Duration procAliveTimeout, int maxFrameBytes, String childHeap,
                       List<String> childJvmArgs, boolean childC1Only, boolean classDataCache, boolean reportRssEveryTask,
-                      int spareChildren) {
+                      int spareChildren, Duration hubSpin) {
 
     static PreforkOptions from(PoolConfig config) {
         Map<String, String> o = config.options();
@@ -43,7 +45,7 @@ record PreforkOptions(int prefetch, Duration procAliveTimeout, int maxFrameBytes
                 args.isEmpty() ? List.of() : Arrays.asList(args.split("\\s+")),
                 Boolean.parseBoolean(o.getOrDefault("child.c1.only", "false")),
                 Boolean.parseBoolean(o.getOrDefault("class.data.cache", "true")), config.maxMemoryPerChild() > 0,
-                intOption(o, "spare.children", 1, 0));
+                intOption(o, "spare.children", 1, 0), Duration.ofNanos(1000L * intOption(o, "hub.spin.micros", 50, 0)));
     }
 
     private static int intOption(Map<String, String> o, String key, int def, int min) {

@@ -1,0 +1,52 @@
+package org.celeriac.pool.prefork.impl;
+
+/**
+ * How long the hub looks for work before it sleeps: KVM's adaptive halt polling, applied to the hub's
+ * selector. A sleeping hub costs two thread wake-ups per round trip (the submitter waking it, the child's
+ * RESULT waking it), and on virtual machines a wake-up of an idle CPU costs 10–30 µs: more than the rest of
+ * a no-op's round trip. Polling for a few tens of microseconds before sleeping removes both when work comes
+ * that soon; when it does not, the window shrinks to nothing, so an idle hub, or one whose children run
+ * long tasks, never polls.
+ *
+ * <p>The window is in {@code [0, max]}; after each sleep the hub reports how long it was idle in all
+ * (polling, sleeping and waking up) before work came. A sleep's idle time includes the wake-up the poll
+ * would have saved, so work that came within twice the longest window counts as soon:
+ * <pre>
+ *   idle ≤ 2 max  (work came soon)                    window: 0 → {@value #START_NANOS} ns, else doubled, at most max
+ *   idle > 2 max  (work came long after, or a timeout) window: halved; below {@value #START_NANOS} ns, 0
+ *   work found while polling                          window unchanged
+ * </pre>
+ * A hub whose children answer within the window polls for as long as it waits; one whose work comes
+ * between max and 2 max after it sleeps polls in vain for at most max per sleep (the price of adapting
+ * without knowing the wake-up's cost); anything slower, and an idle hub, never polls.
+ * Never on a single CPU: there the poll would only hold up the child that is to answer. Hub thread only.
+ */
+final class HubSpin {
+    /** The window a hub starts polling with once sleeps turn out short. */
+    static final long START_NANOS = 10_000;
+
+    private final long max;
+    private long window;
+
+    /** {@code maxNanos} 0 never polls. */
+    HubSpin(long maxNanos, int cpus) {
+        this.max = cpus > 1 ? maxNanos : 0;
+    }
+
+    /** How long to look for work before sleeping now, in nanoseconds (0: sleep at once). */
+    long window() {
+        return window;
+    }
+
+    /** The hub looked for work for the whole window in vain, then slept; it was idle {@code idleNanos} in all. */
+    void slept(long idleNanos) {
+        if (idleNanos <= 2 * max) {
+            window = window == 0 ? Math.min(START_NANOS, max) : Math.min(max, window * 2);
+        } else {
+            window /= 2;
+            if (window < START_NANOS) {
+                window = 0;
+            }
+        }
+    }
+}

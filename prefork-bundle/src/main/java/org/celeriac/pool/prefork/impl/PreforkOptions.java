@@ -21,7 +21,7 @@ import org.celeriac.pool.api.PoolConfig;
  *   <li>{@code class.data.cache} (true): record and use an AOT/CDS cache for children</li>
  *   <li>{@code spare.children} (1): warm spare children kept up to replace a lost or recycled one at once</li>
  *   <li>{@code hub.spin.micros} (50): the longest the hub looks for work before it sleeps, adapted to how
- *       soon work came after its last sleeps ({@link HubSpin}); 0 never</li>
+ *       soon work came after its last sleeps ({@link HubSpin}); 0 never, at most 1000</li>
  * </ul>
  */
 record PreforkOptions(int prefetch, Duration procAliveTimeout, int maxFrameBytes, String childHeap,
@@ -41,11 +41,15 @@ record PreforkOptions(int prefetch, Duration procAliveTimeout, int maxFrameBytes
             throw new IllegalArgumentException("option child.heap must look like 64m, was '" + heap + "'");
         }
         String args = o.getOrDefault("child.jvm.args", "").trim();
+        int spin = intOption(o, "hub.spin.micros", 50, 0);
+        if (spin > 1000) { // the hub looks at no timer while it polls, and keeps them to a millisecond
+            throw new IllegalArgumentException("option hub.spin.micros must be at most 1000, was " + spin);
+        }
         return new PreforkOptions(prefetch, Duration.ofMillis((long) (alive * 1000)), maxFrame, heap,
                 args.isEmpty() ? List.of() : Arrays.asList(args.split("\\s+")),
                 Boolean.parseBoolean(o.getOrDefault("child.c1.only", "false")),
                 Boolean.parseBoolean(o.getOrDefault("class.data.cache", "true")), config.maxMemoryPerChild() > 0,
-                intOption(o, "spare.children", 1, 0), Duration.ofNanos(1000L * intOption(o, "hub.spin.micros", 50, 0)));
+                intOption(o, "spare.children", 1, 0), Duration.ofNanos(1000L * spin));
     }
 
     private static int intOption(Map<String, String> o, String key, int def, int min) {

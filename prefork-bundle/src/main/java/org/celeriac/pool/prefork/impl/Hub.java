@@ -283,6 +283,7 @@ final class Hub {
         mailbox.polling();
         do {
             if (selector.selectNow() > 0 || mailbox.hasWork()) {
+                spin.found();
                 return true;
             }
             Thread.onSpinWait();

@@ -41,12 +41,34 @@ class HubSpinTest {
     }
 
     @Test
+    void aClosedWindowIsProbedNowAndThenAndOpensWhenTheProbeFindsWork() {
+        HubSpin spin = new HubSpin(MAX, 2);
+        for (int sleep = 1; sleep < HubSpin.PROBE_EVERY; sleep++) {
+            assertEquals(0, spin.window());
+            spin.slept(1_000_000);
+        }
+        assertEquals(HubSpin.START_NANOS, spin.window()); // the probe
+        spin.slept(1_000_000); // in vain
+        assertEquals(0, spin.window());
+        for (int sleep = 2; sleep < HubSpin.PROBE_EVERY; sleep++) {
+            spin.slept(1_000_000);
+            assertEquals(0, spin.window());
+        }
+        assertEquals(HubSpin.START_NANOS, spin.window()); // the next probe
+        spin.found();
+        assertEquals(HubSpin.START_NANOS, spin.window());
+        assertEquals(HubSpin.START_NANOS, spin.window()); // open now, not a probe
+    }
+
+    @Test
     void neverOnOneCpuOrWhenOff() {
         HubSpin single = new HubSpin(MAX, 1);
         HubSpin off = new HubSpin(0, 8);
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < 2 * HubSpin.PROBE_EVERY; i++) {
             single.slept(1_000);
             off.slept(1_000);
+            assertEquals(0, single.window()); // no probe either
+            assertEquals(0, off.window());
         }
         assertEquals(0, single.window());
         assertEquals(0, off.window());

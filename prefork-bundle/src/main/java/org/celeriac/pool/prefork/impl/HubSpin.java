@@ -42,7 +42,10 @@ final class HubSpin {
         this.max = cpus > 1 ? maxNanos : 0;
     }
 
-    /** How long to look for work before sleeping now, in nanoseconds (0: sleep at once). */
+    /**
+     * How long to look for work before sleeping now, in nanoseconds (0: sleep at once). Once per sleep:
+     * with the window at 0 each call counts towards the next probe.
+     */
     long window() {
         if (window == 0 && max > 0 && ++sinceProbe >= PROBE_EVERY) {
             sinceProbe = 0;

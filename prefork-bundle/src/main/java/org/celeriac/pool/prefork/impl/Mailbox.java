@@ -46,7 +46,7 @@ final class Mailbox {
     /** Before the hub selects: whether it may sleep (nothing waits here); a message after this wakes it. */
     boolean readyToSleep() {
         wakenUp.set(false);
-        return tasks.isEmpty() && commands.isEmpty();
+        return !hasWork();
     }
 
     /**

@@ -41,10 +41,8 @@ record PreforkOptions(int prefetch, Duration procAliveTimeout, int maxFrameBytes
             throw new IllegalArgumentException("option child.heap must look like 64m, was '" + heap + "'");
         }
         String args = o.getOrDefault("child.jvm.args", "").trim();
-        int spin = intOption(o, "hub.spin.micros", 50, 0);
-        if (spin > 1000) { // the hub looks at no timer while it polls, and keeps them to a millisecond
-            throw new IllegalArgumentException("option hub.spin.micros must be at most 1000, was " + spin);
-        }
+        // At most a millisecond: the hub looks at no timer while it polls, and keeps them to a millisecond.
+        int spin = intOption(o, "hub.spin.micros", 50, 0, 1000);
         return new PreforkOptions(prefetch, Duration.ofMillis((long) (alive * 1000)), maxFrame, heap,
                 args.isEmpty() ? List.of() : Arrays.asList(args.split("\\s+")),
                 Boolean.parseBoolean(o.getOrDefault("child.c1.only", "false")),
@@ -53,18 +51,23 @@ record PreforkOptions(int prefetch, Duration procAliveTimeout, int maxFrameBytes
     }
 
     private static int intOption(Map<String, String> o, String key, int def, int min) {
+        return intOption(o, key, def, min, Integer.MAX_VALUE);
+    }
+
+    private static int intOption(Map<String, String> o, String key, int def, int min, int max) {
         String v = o.get(key);
         if (v == null) {
             return def;
         }
         try {
             int n = Integer.parseInt(v.trim());
-            if (n < min) {
+            if (n < min || n > max) {
                 throw new NumberFormatException();
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + key + " must be an integer >= " + min + ", was '" + v + "'");
+            throw new IllegalArgumentException("option " + key + " must be an integer >= " + min
+                    + (max == Integer.MAX_VALUE ? "" : " and at most " + max) + ", was '" + v + "'");
         }
     }
 }

@@ -145,6 +145,7 @@ class ThreadsPoolTest extends PoolContractTest {
             resizes.incrementAndGet();
             LockSupport.parkNanos(20_000);
         }
+        assertTrue(resizes.get() > 20, "the pool was resized only " + resizes + " times while tasks came in");
         a.join();
         b.join();
         for (TaskHandle h : handles) {

@@ -1,6 +1,5 @@
 package org.celeriac.benchmarks;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -37,8 +36,7 @@ public final class PreforkBench {
     private final boolean quick;
     private final List<String> rows = new ArrayList<>();
     private final List<String> json = new ArrayList<>();
-    private final List<Path> classpath = new ArrayList<>();
-    private final List<Path> taskJars = new ArrayList<>();
+    private final ChildJars childJars = ChildJars.ofClassPath();
     /** PASS/MISS lines for issue 16's ratio targets, printed under the table. */
     private final List<String> verdicts = new ArrayList<>();
     /** Spawn → WORKER_UP of every child so far, from the pools' WORKER_UP events. */
@@ -52,14 +50,6 @@ public final class PreforkBench {
 
     private PreforkBench(boolean quick) {
         this.quick = quick;
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (e.endsWith(".jar")) { // children need only the bundles; a class-data cache needs jars only
-                classpath.add(Path.of(e));
-            }
-            if (e.contains("example-tasks") || e.contains("tasks-bundle")) {
-                taskJars.add(Path.of(e));
-            }
-        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -195,7 +185,7 @@ public final class PreforkBench {
     }
 
     private PreforkPool pool(int concurrency, Map<String, String> options) {
-        PreforkPool p = PreforkPool.standalone(env, classpath, taskJars);
+        PreforkPool p = PreforkPool.standalone(env, childJars.classpath(), childJars.taskBundles());
         p.start(PoolConfig.ofConcurrency(concurrency).withOptions(options));
         return p;
     }

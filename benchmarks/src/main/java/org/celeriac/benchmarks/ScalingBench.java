@@ -1,6 +1,5 @@
 package org.celeriac.benchmarks;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,20 +40,11 @@ public final class ScalingBench {
         boolean quick = List.of(args).contains("--quick");
         int tasks = quick ? 200 : 1000;
         PoolEnvironment env = PoolEnvironment.of(new MapTaskRegistry().register("cpu", new CpuTask()));
-        List<Path> jars = new ArrayList<>();
-        List<Path> taskJars = new ArrayList<>();
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (e.endsWith(".jar")) {
-                jars.add(Path.of(e));
-                if (e.contains("example-tasks")) {
-                    taskJars.add(Path.of(e));
-                }
-            }
-        }
+        ChildJars childJars = ChildJars.ofClassPath();
         Map<String, Supplier<BasePool>> pools = new LinkedHashMap<>();
         pools.put("threads", () -> new ThreadsPool(env));
         pools.put("green", () -> new GreenPool(env));
-        pools.put("prefork", () -> PreforkPool.standalone(env, jars, taskJars));
+        pools.put("prefork", () -> PreforkPool.standalone(env, childJars.classpath(), childJars.taskBundles()));
         pools.put("solo", () -> new SoloPool(env));
         int[] levels = {1, 2, 4};
         XYChart chart = new XYChartBuilder().width(800).height(500).title("CPU-bound tasks (~1 ms) on 2 cores")

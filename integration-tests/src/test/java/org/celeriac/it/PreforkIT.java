@@ -231,6 +231,40 @@ class PreforkIT {
         assertEquals(5L, ((Number) worker.submit(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue(), "other tasks run");
     }
 
+    /**
+     * A child activates a task's component when the task first comes to it (a delayed component, as DS
+     * intends), not when it starts: one that cannot activate in a child (here it needs a lock the worker's
+     * process holds) fails its tasks there with the reason, and the child and the bundle's other tasks carry on.
+     */
+    @Test
+    void aTaskWhoseComponentCannotActivateInAChildFailsWithTheReason() throws Exception {
+        Worker worker = bootWithoutTheFaultTasks();
+        Path jar = tmp.resolve("lockholder.jar");
+        VersionedTaskBundle.writeHoldingALock(jar, tmp.resolve("db.lock"), tmp);
+        felix.install(jar);
+        worker.use("threads", 0);
+        assertEquals("locked", worker.submit(TaskRequest.of("lock.holder")).await(WAIT));
+        worker.use("prefork", 0);
+        FelixContainer.await("the task reaches a child of the current task set", WAIT, () -> {
+            try {
+                worker.submit(TaskRequest.of("lock.holder")).await(WAIT);
+                return false;
+            } catch (ExecutionException e) {
+                return String.valueOf(e.getCause().getMessage()).contains("failed to activate");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        // The child said so with its RESULT: the worker refuses the next ones at once, with the reason.
+        assertTrue(worker.unavailableTasks().getOrDefault("lock.holder", "").contains("itlockholder.LockingTask failed to activate"),
+                worker.unavailableTasks().toString());
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> worker.submit(TaskRequest.of("lock.holder")).await(WAIT));
+        assertTrue(e.getCause().getMessage().contains("itlockholder.LockingTask failed to activate")
+                && e.getCause().getMessage().contains("the lock file is held by another process"), e.getCause().getMessage());
+        assertEquals(5L, ((Number) worker.submit(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue(), "other tasks run");
+    }
+
     @Test
     void theDefaultPoolRunsTasksInChildProcesses() throws Exception {
         Worker worker = boot();

@@ -57,8 +57,47 @@ final class VersionedTaskBundle {
                 "org.celeriac.pool.api;version=\"[1.1,2)\",org.celeriac.worker.api;version=\"[1.2,2)\"", work);
     }
 
+    /**
+     * A task bundle whose task ({@code lock.holder}) has a component that takes an exclusive lock on
+     * {@code lockFile} when it activates (as an embedded database does on its files): the worker's process
+     * activates it first and holds the lock, so in a child its activation fails.
+     */
+    static void writeHoldingALock(Path jar, Path lockFile, Path work) throws Exception {
+        write(jar, "it.lockholder", "1.0.0", "itlockholder.LockingTask", """
+                package itlockholder;
+                import java.nio.channels.FileChannel;
+                import java.nio.file.Path;
+                import java.nio.file.StandardOpenOption;
+                public final class LockingTask implements org.celeriac.pool.api.Task {
+                    private FileChannel channel;
+                    public void activate() throws java.io.IOException {
+                        channel = FileChannel.open(Path.of("%s"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        if (channel.tryLock() == null) {
+                            channel.close();
+                            throw new IllegalStateException("the lock file is held by another process");
+                        }
+                    }
+                    public void deactivate() throws java.io.IOException {
+                        channel.close();
+                    }
+                    @Override
+                    public Object call(org.celeriac.pool.api.TaskContext ctx, java.util.List<Object> args,
+                                       java.util.Map<String, Object> kwargs) {
+                        return "locked";
+                    }
+                }
+                """.formatted(lockFile), "lock.holder", " activate=\"activate\" deactivate=\"deactivate\"", "",
+                "org.celeriac.pool.api;version=\"[1.1,2)\"", work);
+    }
+
     private static void write(Path jar, String bsn, String version, String className, String source, String taskName,
                               String references, String imports, Path work) throws Exception {
+        write(jar, bsn, version, className, source, taskName, "", references, imports, work);
+    }
+
+    /** {@code componentAttributes} go on the component element (such as its {@code activate} method). */
+    private static void write(Path jar, String bsn, String version, String className, String source, String taskName,
+                              String componentAttributes, String references, String imports, Path work) throws Exception {
         String simple = className.substring(className.lastIndexOf('.') + 1);
         String pkg = className.substring(0, className.lastIndexOf('.'));
         Path src = Files.createDirectories(work.resolve("src-" + bsn + "-" + version).resolve(pkg.replace('.', '/')));
@@ -82,13 +121,13 @@ final class VersionedTaskBundle {
             add(out, path, Files.readAllBytes(classes.resolve(path)));
             add(out, "OSGI-INF/component.xml", ("""
                     <?xml version="1.0" encoding="UTF-8"?>
-                    <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="%s">
+                    <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="%s"%s>
                       <implementation class="%s"/>
                       <service><provide interface="org.celeriac.pool.api.Task"/></service>
                       <property name="task.name" type="String" value="%s"/>
                       %s
                     </scr:component>
-                    """).formatted(className, className, taskName, references).getBytes(StandardCharsets.UTF_8));
+                    """).formatted(className, componentAttributes, className, taskName, references).getBytes(StandardCharsets.UTF_8));
         }
         Files.move(tmp, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }

@@ -265,8 +265,11 @@ public final class ChildMain {
         }
         Task task = tasks.task(name);
         if (task == null && tasks.unavailable().containsKey(name)) {
-            return failure("org.celeriac.pool.api.UnknownTaskException", "task '" + name + "' cannot run in a prefork child: "
-                    + tasks.unavailable().get(name) + "; run it on threads, green or solo", "");
+            String reason = tasks.unavailable().get(name);
+            Map<String, Object> failed = failure("org.celeriac.pool.api.UnknownTaskException", "task '" + name
+                    + "' cannot run in a prefork child: " + reason + "; run it on threads, green or solo", "");
+            failed.put("unavailable", Map.of(name, reason)); // the worker refuses its next ones at once
+            return failed;
         }
         if (task == null) {
             return failure("org.celeriac.pool.api.UnknownTaskException", "unknown task '" + name + "' in child " + pid
@@ -334,6 +337,7 @@ public final class ChildMain {
         List<String> warnings = new ArrayList<>();
         Path storage = Files.createTempDirectory("celeriac-train-");
         ChildFramework tasks = ChildFramework.start(storage, jars, List.of(), warnings);
+        tasks.taskNames().forEach(tasks::task); // a child activates a component when it first runs its task
         FrameCodec codec = new FrameCodec(1 << 20);
         // The per-task path, as often as a child runs it in its first seconds: the cache then carries its
         // method profiles (JDK 25, JEP 515), so children compile it sooner.

@@ -106,9 +106,10 @@ final class Hub {
         this.thread = new Thread(this::loop, "celeriac-prefork-hub-" + name);
         this.thread.setDaemon(true);
         this.supervisor = new Supervisor(options, launcher, socket.path(), this::execute, this::childExited, name);
-        this.scheduler = new Scheduler(supervisor, config, options.prefetch());
-        this.channels = new ChildChannels(socket.server(), options.maxFrameBytes(), supervisor.children(), this::onFrame, supervisor::kill);
         this.unavailable = new UnavailableReport();
+        // this.listener: the hub's owner when a child finds it, which an adoption changes.
+        this.scheduler = new Scheduler(supervisor, config, options.prefetch(), found -> unavailable.found(found, this.listener));
+        this.channels = new ChildChannels(socket.server(), options.maxFrameBytes(), supervisor.children(), this::onFrame, supervisor::kill);
         this.spin = new HubSpin(options.hubSpin().toNanos(), Runtime.getRuntime().availableProcessors());
     }
 

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.RemoteTaskException;
 import org.celeriac.pool.api.SoftTimeLimitExceededException;
@@ -54,11 +55,14 @@ final class Scheduler {
     /** The most tasks a child holds, the running one included ({@code prefetch}). */
     private final int limit;
     private final ArrayDeque<PendingJob> queue = new ArrayDeque<>();
+    /** Told the tasks a child of the current task set found it cannot run when they came (task → reason). */
+    private final Consumer<Map<String, String>> unavailable;
 
-    Scheduler(Supervisor supervisor, PoolConfig config, int prefetch) {
+    Scheduler(Supervisor supervisor, PoolConfig config, int prefetch, Consumer<Map<String, String>> unavailable) {
         this.supervisor = supervisor;
         this.config = config;
         this.limit = prefetch;
+        this.unavailable = unavailable;
     }
 
     void enqueue(PendingJob job) {
@@ -216,6 +220,12 @@ final class Scheduler {
             queue.addFirst(job);
             supervisor.retire(c, "task-set-changed");
         } else {
+            if (msg.get("unavailable") instanceof Map<?, ?> found && c.generation == supervisor.generation()) {
+                // First, so that whoever sees the failure sees the pool refuse the task's next ones too.
+                Map<String, String> reasons = new java.util.TreeMap<>();
+                found.forEach((task, reason) -> reasons.put(String.valueOf(task), String.valueOf(reason)));
+                unavailable.accept(reasons);
+            }
             job.handle.fail(remoteError(msg));
         }
         PendingJob next = c.outstanding.peek();

@@ -6,9 +6,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The worker's tasks a child cannot run: task components SCR could not activate there (a reference only the
- * worker's process can satisfy, a configuration it lacks), and tasks whose bundle did not even start in the
- * child, as each child's WORKER_UP says. One WARNING when the set changes, not one per child start; the pool
+ * The worker's tasks a child cannot run: task components SCR could not satisfy there (a reference only the
+ * worker's process can satisfy, a configuration it lacks) and tasks whose bundle did not even start in the
+ * child, as each child's WORKER_UP says, and components that failed to activate when their task first came
+ * to a child, as its RESULT says. One WARNING when the set changes, not one per child start; the pool
  * refuses such a task at once with the reason instead of sending it to a child. Hub thread only.
  */
 final class UnavailableReport {
@@ -26,6 +27,22 @@ final class UnavailableReport {
     /** A pool adopted the hub: it learns what its children cannot run, as the previous pool did. */
     void announceTo(HubListener listener) {
         listener.unavailableInChildren(told);
+    }
+
+    /**
+     * A child of the current task set found, when they came, tasks it cannot run (a component it activates
+     * on a task's first call failed to activate there); {@code listener} is told them with the rest.
+     */
+    void found(Map<String, String> more, HubListener listener) {
+        Map<String, String> unavailable = new TreeMap<>(told);
+        unavailable.putAll(more);
+        if (!unavailable.equals(told)) {
+            told = Map.copyOf(unavailable);
+            listener.unavailableInChildren(told);
+            StringBuilder why = new StringBuilder();
+            more.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
+            LOG.log(Level.WARNING, "task(s) " + more.keySet() + " cannot run in prefork children (other pools run them): " + why);
+        }
     }
 
     /** A child of the current task set came up and said {@code up}; {@code listener} is told what it cannot run. */

@@ -83,9 +83,10 @@ public final class BrokerBench {
         if (only != null) {
             setups.removeIf(s -> !java.util.regex.Pattern.compile(only).matcher(s.label()).find());
         }
-        Map<String, List<Double>> samples = new LinkedHashMap<>();
+        Map<String, List<Round>> samples = new LinkedHashMap<>();
         try (BenchRedis redis = BenchRedis.start("redis")) {
             int port = redis.port();
+            long redisPid = redis.process().pid();
             String url = redis.url();
             // The launcher's --broker and --hostname, as framework properties.
             try (BenchFelix felix = BenchFelix.start(Map.of("celeriac.broker.url", url, "celeriac.broker.hostname", "celeriac@bench"))) {
@@ -93,10 +94,14 @@ public final class BrokerBench {
                 int prefetchNow = 4;
                 String poolNow = "threads";
                 int concurrencyNow = 2;
-                for (int round = 1; round <= rounds; round++) {
-                    System.out.printf("round %d of %d%n", round, rounds);
-                    sample(samples, PIPELINED, run(port, n, RAW_QUEUE, () -> rawConsumer(port, BrokerBench::batched)));
-                    sample(samples, ONE_AT_A_TIME, run(port, n, RAW_QUEUE, () -> rawConsumer(port, BrokerBench::oneAtATime)));
+                // A full run starts with a round that is not counted: the worker's JIT was still at work through
+                // the first three or four rounds (its CPU per task fell from ~90 to ~20 µs, the raw consumer's
+                // from ~55 to ~10), and a median over them measured warm-up, not the steady state.
+                for (int round = quick ? 1 : 0; round <= rounds; round++) {
+                    System.out.println(round == 0 ? "warm-up round (not counted)" : "round " + round + " of " + rounds);
+                    Map<String, List<Round>> into = round == 0 ? new LinkedHashMap<>() : samples;
+                    sample(into, PIPELINED, run(port, redisPid, n, RAW_QUEUE, () -> rawConsumer(port, BrokerBench::batched)));
+                    sample(into, ONE_AT_A_TIME, run(port, redisPid, n, RAW_QUEUE, () -> rawConsumer(port, BrokerBench::oneAtATime)));
                     for (Setup s : setups) {
                         if (s.prefetch() != prefetchNow) {
                             prefetch(felix.framework().getBundleContext(), s.prefetch());
@@ -109,7 +114,7 @@ public final class BrokerBench {
                             poolNow = s.pool();
                             concurrencyNow = s.concurrency();
                         }
-                        sample(samples, s.label(), run(port, n, swap ? n / 2 : n / 10, "celery", null));
+                        sample(into, s.label(), run(port, redisPid, n, swap ? n / 2 : n / 10, "celery", null));
                     }
                 }
             }
@@ -119,7 +124,7 @@ public final class BrokerBench {
                 for (String pool : List.of("threads", "prefork")) {
                     Process celery = startCelery(url, pool, redis.dir());
                     try {
-                        sample(samples, "Python Celery 5.2, " + pool + " c2, prefetch 4 x c", run(port, n, "celery", null));
+                        sample(samples, "Python Celery 5.2, " + pool + " c2, prefetch 4 x c", run(port, redisPid, n, "celery", null));
                     } finally {
                         celery.destroy();
                         celery.waitFor(30, TimeUnit.SECONDS);
@@ -132,24 +137,28 @@ public final class BrokerBench {
         report(samples, setups, n, rounds, quick, only);
     }
 
-    private static void sample(Map<String, List<Double>> samples, String row, double rate) {
-        samples.computeIfAbsent(row, k -> new ArrayList<>()).add(rate);
+    private static void sample(Map<String, List<Round>> samples, String row, Round round) {
+        samples.computeIfAbsent(row, k -> new ArrayList<>()).add(round);
     }
 
     /** The table, the targets of issue 16 with PASS/MISS, and {@code broker-(quick|full).json} for {@code --compare}. */
-    private static void report(Map<String, List<Double>> samples, List<Setup> setups, int n, int rounds, boolean quick,
+    private static void report(Map<String, List<Round>> samples, List<Setup> setups, int n, int rounds, boolean quick,
                                String only)
             throws IOException {
         Map<String, Spread> rows = new LinkedHashMap<>();
-        samples.forEach((row, values) -> rows.put(row, Spread.of(values)));
+        samples.forEach((row, values) -> rows.put(row, Spread.of(values.stream().map(Round::tasksPerSecond).toList())));
         double pipelined = rows.get(PIPELINED).median();
         System.out.printf("%nTasks through Redis (add, %d messages, results in Celery's Redis backend format; median "
-                + "(range) of %d interleaved rounds)%n%n", n, rounds);
-        System.out.println("| consumer | tasks/s | vs raw pipelined |");
-        System.out.println("|---|---|---|");
+                + "(range) of %d interleaved rounds%s; CPU per task: medians, Redis's and this JVM's (the worker's, with"
+                + " the benchmark's publisher and result listener))%n%n", n, rounds, quick ? "" : " after a warm-up round");
+        System.out.println("| consumer | tasks/s | vs raw pipelined | CPU µs/task: Redis, this JVM |");
+        System.out.println("|---|---|---|---|");
         List<Result> results = new ArrayList<>();
         rows.forEach((row, spread) -> {
-            System.out.printf(Locale.ROOT, "| %s | %s | %.2fx |%n", row, spread.format(), spread.median() / pipelined);
+            List<Round> rs = samples.get(row);
+            System.out.printf(Locale.ROOT, "| %s | %s | %.2fx | %.1f, %.1f |%n", row, spread.format(), spread.median() / pipelined,
+                    Spread.of(rs.stream().map(Round::redisMicros).toList()).median(),
+                    Spread.of(rs.stream().map(Round::jvmMicros).toList()).median());
             if (!row.equals(PIPELINED)) {
                 results.add(new Result(row, "tasks/s", spread.median(), pipelined, "raw pipelined consumer", true, ""));
             }
@@ -212,19 +221,26 @@ public final class BrokerBench {
         ctx.ungetService(ref);
     }
 
-    /**
-     * Warms up with n/10 tasks, then pushes n to {@code queue} and returns tasks/s until the n-th result is
-     * published; {@code consumer}, if given, runs on a thread of its own meanwhile.
-     */
-    private static double run(int port, int n, String queue, Runnable consumer) throws Exception {
-        return run(port, n, Math.max(200, n / 10), queue, consumer);
+    /** One measured round of a row: its throughput, and the CPU Redis and this JVM spent per task meanwhile. */
+    private record Round(double tasksPerSecond, double redisMicros, double jvmMicros) {
     }
 
-    private static double run(int port, int n, int warmUp, String queue, Runnable consumer) throws Exception {
+    /**
+     * Warms up with n/10 tasks, then pushes n to {@code queue} and measures until the n-th result is published;
+     * {@code consumer}, if given, runs on a thread of its own meanwhile.
+     */
+    private static Round run(int port, long redisPid, int n, String queue, Runnable consumer) throws Exception {
+        return run(port, redisPid, n, Math.max(200, n / 10), queue, consumer);
+    }
+
+    private static Round run(int port, long redisPid, int n, int warmUp, String queue, Runnable consumer) throws Exception {
         Thread t = consumer == null ? null : Thread.ofPlatform().name("raw-consumer").start(consumer);
         try {
             measure(port, warmUp, queue);
-            return n / (measure(port, n, queue) / 1e9);
+            long self = ProcessHandle.current().pid();
+            List<long[]> cpu = new ArrayList<>(2); // Redis's and this JVM's, when the clock starts and stops
+            long took = measure(port, n, queue, () -> cpu.add(new long[] {ProcessCpu.nanos(redisPid), ProcessCpu.nanos(self)}));
+            return new Round(n / (took / 1e9), (cpu.get(1)[0] - cpu.get(0)[0]) / 1e3 / n, (cpu.get(1)[1] - cpu.get(0)[1]) / 1e3 / n);
         } finally {
             if (t != null) {
                 t.interrupt();
@@ -234,6 +250,11 @@ public final class BrokerBench {
     }
 
     static long measure(int port, int n, String queue) throws Exception {
+        return measure(port, n, queue, () -> { });
+    }
+
+    /** Nanoseconds from the first push to the n-th result; {@code clock} runs at both ends, where the time is taken. */
+    private static long measure(int port, int n, String queue, Runnable clock) throws Exception {
         CountDownLatch subscribed = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(n);
         AtomicReference<JedisPubSub> sub = new AtomicReference<>();
@@ -259,6 +280,7 @@ public final class BrokerBench {
         for (int i = 0; i < n; i++) {
             messages.add(MessageEncoder.task(TaskRequest.of("add", i, i), queue, 0));
         }
+        clock.run();
         long start = System.nanoTime();
         try (Jedis j = new Jedis("127.0.0.1", port)) {
             Pipeline p = j.pipelined();
@@ -269,6 +291,7 @@ public final class BrokerBench {
             throw new IllegalStateException("only " + (n - done.getCount()) + " of " + n + " results within 10 minutes");
         }
         long took = System.nanoTime() - start;
+        clock.run();
         sub.get().punsubscribe();
         listener.join();
         try (Jedis j = new Jedis("127.0.0.1", port)) {

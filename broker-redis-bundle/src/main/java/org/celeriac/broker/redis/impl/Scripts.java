@@ -65,18 +65,20 @@ final class Scripts {
             local out, index, entries = {}, {}, {}
             local n = 0
             for i = 3, #KEYS do
-              while n < max do
-                local raw = redis.call('RPOP', KEYS[i])
-                if not raw then break end
-                local tag = ARGV[3] .. n
-                n = n + 1
-                index[#index + 1] = ARGV[2]
-                index[#index + 1] = tag
-                entries[#entries + 1] = tag
-                entries[#entries + 1] = '[' .. raw .. ',"",' .. ARGV[1 + i] .. ']'
-                out[#out + 1] = KEYS[i]
-                out[#out + 1] = tag
-                out[#out + 1] = raw
+              -- One RPOP with a count (Redis 6.2, as BLMOVE) for what a queue has, not one call per message.
+              local popped = redis.call('RPOP', KEYS[i], max - n)
+              if popped then
+                for _, raw in ipairs(popped) do
+                  local tag = ARGV[3] .. n
+                  n = n + 1
+                  index[#index + 1] = ARGV[2]
+                  index[#index + 1] = tag
+                  entries[#entries + 1] = tag
+                  entries[#entries + 1] = '[' .. raw .. ',"",' .. ARGV[1 + i] .. ']'
+                  out[#out + 1] = KEYS[i]
+                  out[#out + 1] = tag
+                  out[#out + 1] = raw
+                end
               end
               if n >= max then break end
             end

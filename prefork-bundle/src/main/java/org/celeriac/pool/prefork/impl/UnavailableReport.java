@@ -17,10 +17,13 @@ final class UnavailableReport {
     private Map<String, Object> last = Map.of();
     /** What {@code listener} was last told. */
     private Map<String, String> told = Map.of();
+    /** What children of the current task set found they cannot run when the task came; kept for their successors. */
+    private Map<String, String> foundOnUse = Map.of();
 
     /** The task set changed: the next child of the new set says what it cannot run. */
     void reset(HubListener listener) {
         told = Map.of();
+        foundOnUse = Map.of();
         listener.unavailableInChildren(told);
     }
 
@@ -34,14 +37,16 @@ final class UnavailableReport {
      * on a task's first call failed to activate there); {@code listener} is told them with the rest.
      */
     void found(Map<String, String> more, HubListener listener) {
-        Map<String, String> unavailable = new TreeMap<>(told);
-        unavailable.putAll(more);
-        if (!unavailable.equals(told)) {
-            told = Map.copyOf(unavailable);
+        Map<String, String> found = new TreeMap<>(foundOnUse);
+        found.putAll(more);
+        foundOnUse = Map.copyOf(found);
+        Map<String, String> all = new TreeMap<>(told);
+        all.putAll(more);
+        if (!all.equals(told)) {
+            told = Map.copyOf(all);
             listener.unavailableInChildren(told);
-            StringBuilder why = new StringBuilder();
-            more.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
-            LOG.log(Level.WARNING, "task(s) " + more.keySet() + " cannot run in prefork children (other pools run them): " + why);
+            LOG.log(Level.WARNING, "task(s) " + more.keySet() + " cannot run in prefork children (other pools run them): "
+                    + reasons(more));
         }
     }
 
@@ -60,16 +65,22 @@ final class UnavailableReport {
                 }
             }
         }
-        told = Map.copyOf(unavailable);
-        listener.unavailableInChildren(told);
-        Map<String, Object> report = Map.of("unavailable", unavailable, "warnings", warnings);
+        Map<String, Object> report = Map.of("unavailable", Map.copyOf(unavailable), "warnings", warnings);
         if (!report.equals(last) && (!unavailable.isEmpty() || !warnings.isEmpty())) {
-            StringBuilder why = new StringBuilder();
-            unavailable.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
             LOG.log(Level.WARNING, (unavailable.isEmpty() ? "prefork children" : "task(s) " + unavailable.keySet()
-                    + " cannot run in prefork children (other pools run them): " + why)
+                    + " cannot run in prefork children (other pools run them): " + reasons(unavailable))
                     + (warnings.isEmpty() ? "" : "; the child said: " + warnings));
         }
         last = report;
+        unavailable.putAll(foundOnUse); // a new child has not run those tasks yet; its predecessors did (logged then)
+        told = Map.copyOf(unavailable);
+        listener.unavailableInChildren(told);
+    }
+
+    /** {@code task: reason; task: reason}. */
+    private static String reasons(Map<String, String> unavailable) {
+        StringBuilder why = new StringBuilder();
+        unavailable.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
+        return why.toString();
     }
 }

@@ -149,9 +149,10 @@ public final class BrokerBench {
         samples.forEach((row, values) -> rows.put(row, Spread.of(values.stream().map(Round::tasksPerSecond).toList())));
         double pipelined = rows.get(PIPELINED).median();
         System.out.printf("%nTasks through Redis (add, %d messages, results in Celery's Redis backend format; median "
-                + "(range) of %d interleaved rounds%s; CPU per task: medians, Redis's and this JVM's (the worker's, with"
-                + " the benchmark's publisher and result listener))%n%n", n, rounds, quick ? "" : " after a warm-up round");
-        System.out.println("| consumer | tasks/s | vs raw pipelined | CPU µs/task: Redis, this JVM |");
+                + "(range) of %d interleaved rounds%s; CPU per task: medians, Redis's and the workers' side: this JVM's"
+                + " (the worker's, with the benchmark's publisher and result listener) with its child processes (prefork"
+                + " children, Celery's worker))%n%n", n, rounds, quick ? "" : " after a warm-up round");
+        System.out.println("| consumer | tasks/s | vs raw pipelined | CPU µs/task: Redis, workers |");
         System.out.println("|---|---|---|---|");
         List<Result> results = new ArrayList<>();
         rows.forEach((row, spread) -> {
@@ -221,7 +222,10 @@ public final class BrokerBench {
         ctx.ungetService(ref);
     }
 
-    /** One measured round of a row: its throughput, and the CPU Redis and this JVM spent per task meanwhile. */
+    /**
+     * One measured round of a row: its throughput, and the CPU Redis and this JVM spent per task meanwhile (the
+     * JVM's with its child processes: a prefork worker's children, Celery's worker and its pool).
+     */
     private record Round(double tasksPerSecond, double redisMicros, double jvmMicros) {
     }
 
@@ -237,9 +241,9 @@ public final class BrokerBench {
         Thread t = consumer == null ? null : Thread.ofPlatform().name("raw-consumer").start(consumer);
         try {
             measure(port, warmUp, queue);
-            long self = ProcessHandle.current().pid();
-            List<long[]> cpu = new ArrayList<>(2); // Redis's and this JVM's, when the clock starts and stops
-            long took = measure(port, n, queue, () -> cpu.add(new long[] {ProcessCpu.nanos(redisPid), ProcessCpu.nanos(self)}));
+            List<long[]> cpu = new ArrayList<>(2); // Redis's, and this JVM's with its children, when the clock starts and stops
+            long took = measure(port, n, queue,
+                    () -> cpu.add(new long[] {ProcessCpu.nanos(redisPid), ProcessCpu.selfAndDescendantsExcept(redisPid)}));
             return new Round(n / (took / 1e9), (cpu.get(1)[0] - cpu.get(0)[0]) / 1e3 / n, (cpu.get(1)[1] - cpu.get(0)[1]) / 1e3 / n);
         } finally {
             if (t != null) {

@@ -15,6 +15,17 @@ final class ProcessCpu {
     private ProcessCpu() {
     }
 
+    /**
+     * CPU nanoseconds this process and its descendants but {@code except} (a worker's prefork children, a
+     * Celery worker the benchmark started; not the Redis it started) have used so far; a descendant that
+     * ended meanwhile no longer counts.
+     */
+    static long selfAndDescendantsExcept(long except) {
+        ProcessHandle self = ProcessHandle.current();
+        return nanos(self.pid()) + self.descendants().filter(p -> p.pid() != except)
+                .mapToLong(p -> Math.max(0, nanos(p.pid()))).sum();
+    }
+
     /** CPU nanoseconds {@code pid} has used so far, or -1 where {@code /proc} cannot tell (not Linux, gone). */
     static long nanos(long pid) {
         try {

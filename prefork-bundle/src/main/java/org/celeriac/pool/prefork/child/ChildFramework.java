@@ -239,9 +239,9 @@ public final class ChildFramework {
     /**
      * The task of that name, its component activated on first use, as Declarative Services intends for a
      * delayed component: a child activates the tasks it runs, not every task of its bundles (activating the
-     * example bundle's fourteen took ~8 % of a child's start, 16 ms of its spawn). A component that came up late is found after a
-     * new look at the registry; one whose activation fails gives {@code null}, its reason then in
-     * {@link #unavailable()}.
+     * example bundle's fourteen took ~8 % of a child's start, 16 ms of its spawn). A component that came up
+     * late is found after a new look at the registry; one whose activation fails gives {@code null}, its
+     * reason then in {@link #unavailable()}.
      */
     Task task(String name) {
         Task t = active.get(name);

@@ -207,16 +207,7 @@ class PreforkIT {
         worker.use("threads", 0);
         assertEquals("threads", worker.submit(TaskRequest.of("needs.worker")).await(WAIT));
         worker.use("prefork", 0);
-        FelixContainer.await("a child of the current task set reported what it cannot run", WAIT, () -> {
-            try {
-                worker.submit(TaskRequest.of("needs.worker")).await(WAIT);
-                return false;
-            } catch (ExecutionException e) {
-                return String.valueOf(e.getCause().getMessage()).contains("cannot run in a prefork child");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitFailure(worker, "needs.worker", "cannot run in a prefork child", "a child of the current task set reported what it cannot run");
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> worker.submit(TaskRequest.of("needs.worker")).await(WAIT));
         assertTrue(e.getCause().getMessage().contains("cannot run in a prefork child")
@@ -245,16 +236,7 @@ class PreforkIT {
         worker.use("threads", 0);
         assertEquals("locked", worker.submit(TaskRequest.of("lock.holder")).await(WAIT));
         worker.use("prefork", 0);
-        FelixContainer.await("the task reaches a child of the current task set", WAIT, () -> {
-            try {
-                worker.submit(TaskRequest.of("lock.holder")).await(WAIT);
-                return false;
-            } catch (ExecutionException e) {
-                return String.valueOf(e.getCause().getMessage()).contains("failed to activate");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitFailure(worker, "lock.holder", "failed to activate", "the task reaches a child of the current task set");
         // The child said so with its RESULT: the worker refuses the next ones at once, with the reason.
         assertTrue(worker.unavailableTasks().getOrDefault("lock.holder", "").contains("itlockholder.LockingTask failed to activate"),
                 worker.unavailableTasks().toString());
@@ -263,6 +245,20 @@ class PreforkIT {
         assertTrue(e.getCause().getMessage().contains("itlockholder.LockingTask failed to activate")
                 && e.getCause().getMessage().contains("the lock file is held by another process"), e.getCause().getMessage());
         assertEquals(5L, ((Number) worker.submit(TaskRequest.of("add", 2, 3)).await(WAIT)).longValue(), "other tasks run");
+    }
+
+    /** Submits {@code task} until it fails with a message containing {@code text}: {@code what} has happened. */
+    private static void awaitFailure(Worker worker, String task, String text, String what) throws InterruptedException {
+        FelixContainer.await(what, WAIT, () -> {
+            try {
+                worker.submit(TaskRequest.of(task)).await(WAIT);
+                return false;
+            } catch (ExecutionException e) {
+                return String.valueOf(e.getCause().getMessage()).contains(text);
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     @Test

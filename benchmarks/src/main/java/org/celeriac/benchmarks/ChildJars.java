@@ -15,7 +15,7 @@ import org.celeriac.pool.prefork.child.ChildFramework;
  * framework and the jars of {@link ChildFramework#ON_CLASS_PATH}, as {@code BundleClasspath} picks them in a
  * worker), not the benchmark's whole class path, and the example task bundles to install. A child scans its
  * class path's jars when it starts (the JDK's service lookups, the framework's manifests): with the ~30 jars
- * of the benchmarks' class path its start measured ~15 ms slower than a worker's child.
+ * of the benchmarks' class path its start measured 7–18 ms slower (paired medians) than a worker's child.
  */
 record ChildJars(List<Path> classpath, List<Path> taskBundles) {
     static ChildJars ofClassPath() {

@@ -56,9 +56,9 @@ final class Scheduler {
     private final int limit;
     private final ArrayDeque<PendingJob> queue = new ArrayDeque<>();
     /** Told the tasks a child of the current task set found it cannot run when they came (task → reason). */
-    private final Consumer<Map<String, String>> unavailable;
+    private final Consumer<Map<?, ?>> unavailable;
 
-    Scheduler(Supervisor supervisor, PoolConfig config, int prefetch, Consumer<Map<String, String>> unavailable) {
+    Scheduler(Supervisor supervisor, PoolConfig config, int prefetch, Consumer<Map<?, ?>> unavailable) {
         this.supervisor = supervisor;
         this.config = config;
         this.limit = prefetch;
@@ -222,9 +222,7 @@ final class Scheduler {
         } else {
             if (msg.get("unavailable") instanceof Map<?, ?> found && c.generation == supervisor.generation()) {
                 // First, so that whoever sees the failure sees the pool refuse the task's next ones too.
-                Map<String, String> reasons = new java.util.TreeMap<>();
-                found.forEach((task, reason) -> reasons.put(String.valueOf(task), String.valueOf(reason)));
-                unavailable.accept(reasons);
+                unavailable.accept(found);
             }
             job.handle.fail(remoteError(msg));
         }

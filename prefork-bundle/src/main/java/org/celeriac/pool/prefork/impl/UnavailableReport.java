@@ -36,7 +36,8 @@ final class UnavailableReport {
      * A child of the current task set found, when they came, tasks it cannot run (a component it activates
      * on a task's first call failed to activate there); {@code listener} is told them with the rest.
      */
-    void found(Map<String, String> more, HubListener listener) {
+    void found(Map<?, ?> reported, HubListener listener) {
+        Map<String, String> more = reasonsOf(reported);
         Map<String, String> found = new TreeMap<>(foundOnUse);
         found.putAll(more);
         foundOnUse = Map.copyOf(found);
@@ -46,16 +47,13 @@ final class UnavailableReport {
             told = Map.copyOf(all);
             listener.unavailableInChildren(told);
             LOG.log(Level.WARNING, "task(s) " + more.keySet() + " cannot run in prefork children (other pools run them): "
-                    + reasons(more));
+                    + describe(more));
         }
     }
 
     /** A child of the current task set came up and said {@code up}; {@code listener} is told what it cannot run. */
     void childUp(Map<String, Object> up, HubListener listener) {
-        Map<String, String> unavailable = new TreeMap<>();
-        if (up.get("unavailable") instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> unavailable.put(String.valueOf(k), String.valueOf(v)));
-        }
+        Map<String, String> unavailable = reasonsOf(up.get("unavailable"));
         List<?> warnings = up.get("warnings") instanceof List<?> w ? w : List.of();
         if (up.get("tasks") instanceof List<?> known) {
             for (String name : listener.workerTaskNames()) {
@@ -68,7 +66,7 @@ final class UnavailableReport {
         Map<String, Object> report = Map.of("unavailable", Map.copyOf(unavailable), "warnings", warnings);
         if (!report.equals(last) && (!unavailable.isEmpty() || !warnings.isEmpty())) {
             LOG.log(Level.WARNING, (unavailable.isEmpty() ? "prefork children" : "task(s) " + unavailable.keySet()
-                    + " cannot run in prefork children (other pools run them): " + reasons(unavailable))
+                    + " cannot run in prefork children (other pools run them): " + describe(unavailable))
                     + (warnings.isEmpty() ? "" : "; the child said: " + warnings));
         }
         last = report;
@@ -77,8 +75,17 @@ final class UnavailableReport {
         listener.unavailableInChildren(told);
     }
 
+    /** Task → reason, as a child sent them (a JSON object); empty if it sent none. */
+    private static Map<String, String> reasonsOf(Object reported) {
+        Map<String, String> reasons = new TreeMap<>();
+        if (reported instanceof Map<?, ?> m) {
+            m.forEach((task, reason) -> reasons.put(String.valueOf(task), String.valueOf(reason)));
+        }
+        return reasons;
+    }
+
     /** {@code task: reason; task: reason}. */
-    private static String reasons(Map<String, String> unavailable) {
+    private static String describe(Map<String, String> unavailable) {
         StringBuilder why = new StringBuilder();
         unavailable.forEach((task, reason) -> why.append(why.length() == 0 ? "" : "; ").append(task).append(": ").append(reason));
         return why.toString();

@@ -1,13 +1,11 @@
 package org.celeriac.benchmarks;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Dictionary;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,12 +40,13 @@ import redis.clients.jedis.Pipeline;
  *       when {@code python3-celery} is installed (once: it is 10–50x slower).</li>
  * </ul>
  * Every row but Celery's is measured in each of several rounds, the rows interleaved, and reported as the
- * median with its range. The raw consumers read their own queue, so Celeriac's worker stays up between rows.
+ * median with its range. The raw consumers are programs of their own ({@link RawConsumer}), each reading its
+ * own queue, so they and Celeriac's worker stay up between rows.
  * Skipped, saying so, when {@code redis-server} is not installed.
  */
 public final class BrokerBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String RAW_QUEUE = "raw";
+    private static final String RAW_PIPELINED_QUEUE = "raw-pipelined";
+    private static final String RAW_ONE_QUEUE = "raw-one-at-a-time";
     private static final String PIPELINED = "raw Java consumer, pipelined (RPOP 256, SETEX + PUBLISH batched), no ack";
     private static final String ONE_AT_A_TIME = "raw Java consumer, one at a time (BRPOP, SETEX + PUBLISH), no ack";
 
@@ -89,6 +88,12 @@ public final class BrokerBench {
             int port = redis.port();
             long redisPid = redis.process().pid();
             String url = redis.url();
+            // Each raw consumer in a JVM of its own (see RawConsumer), up for the whole run, reading its own queue.
+            List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(a -> a.startsWith("--sun-misc-unsafe-memory-access")).collect(Collectors.toCollection(ArrayList::new));
+            jvm.add("-Xmx512m");
+            Process pipelined = RawConsumer.start(port, "pipelined", RAW_PIPELINED_QUEUE, jvm);
+            Process oneAtATime = RawConsumer.start(port, "one-at-a-time", RAW_ONE_QUEUE, jvm);
             // The launcher's --broker and --hostname, as framework properties.
             try (BenchFelix felix = BenchFelix.start(Map.of("celeriac.broker.url", url, "celeriac.broker.hostname", "celeriac@bench"))) {
                 Worker worker = felix.worker();
@@ -101,8 +106,9 @@ public final class BrokerBench {
                 for (int round = quick ? 1 : 0; round <= rounds; round++) {
                     System.out.println(round == 0 ? "warm-up round (not counted)" : "round " + round + " of " + rounds);
                     Map<String, List<Round>> into = round == 0 ? new LinkedHashMap<>() : samples;
-                    sample(into, PIPELINED, run(port, redisPid, n, RAW_QUEUE, () -> rawConsumer(port, BrokerBench::batched)));
-                    sample(into, ONE_AT_A_TIME, run(port, redisPid, n, RAW_QUEUE, () -> rawConsumer(port, BrokerBench::oneAtATime)));
+                    // The raw consumers' JVMs are new in the first round: warmed as long as prefork's new children.
+                    sample(into, PIPELINED, run(port, redisPid, n, round == 0 ? 8 * n : n / 10, RAW_PIPELINED_QUEUE));
+                    sample(into, ONE_AT_A_TIME, run(port, redisPid, n, round == 0 ? 2 * n : n / 10, RAW_ONE_QUEUE));
                     for (Setup s : setups) {
                         if (s.prefetch() != prefetchNow) {
                             prefetch(felix.framework().getBundleContext(), s.prefetch());
@@ -114,9 +120,12 @@ public final class BrokerBench {
                             poolNow = s.pool();
                             concurrencyNow = s.concurrency();
                         }
-                        sample(into, s.label(), run(port, redisPid, n, warmUp(swap, s.pool(), n), "celery", null));
+                        sample(into, s.label(), run(port, redisPid, n, warmUp(swap, s.pool(), n), "celery"));
                     }
                 }
+            } finally {
+                RawConsumer.stop(pipelined);
+                RawConsumer.stop(oneAtATime);
             }
             if (only != null) {
                 System.out.println("(-Dbench.only: Python Celery's rows are skipped)");
@@ -124,7 +133,7 @@ public final class BrokerBench {
                 for (String pool : List.of("threads", "prefork")) {
                     Process celery = startCelery(url, pool, redis.dir());
                     try {
-                        sample(samples, "Python Celery 5.2, " + pool + " c2, prefetch 4 x c", run(port, redisPid, n, "celery", null));
+                        sample(samples, "Python Celery 5.2, " + pool + " c2, prefetch 4 x c", run(port, redisPid, n, "celery"));
                     } finally {
                         celery.destroy();
                         celery.waitFor(30, TimeUnit.SECONDS);
@@ -241,28 +250,17 @@ public final class BrokerBench {
     private record Round(double tasksPerSecond, double redisMicros, double jvmMicros) {
     }
 
-    /**
-     * Warms up with n/10 tasks, then pushes n to {@code queue} and measures until the n-th result is published;
-     * {@code consumer}, if given, runs on a thread of its own meanwhile.
-     */
-    private static Round run(int port, long redisPid, int n, String queue, Runnable consumer) throws Exception {
-        return run(port, redisPid, n, Math.max(200, n / 10), queue, consumer);
+    /** Warms up with n/10 tasks, then pushes n to {@code queue} and measures until the n-th result is published. */
+    private static Round run(int port, long redisPid, int n, String queue) throws Exception {
+        return run(port, redisPid, n, Math.max(200, n / 10), queue);
     }
 
-    private static Round run(int port, long redisPid, int n, int warmUp, String queue, Runnable consumer) throws Exception {
-        Thread t = consumer == null ? null : Thread.ofPlatform().name("raw-consumer").start(consumer);
-        try {
-            measure(port, warmUp, queue);
-            List<long[]> cpu = new ArrayList<>(2); // Redis's, and this JVM's with its children, when the clock starts and stops
-            long took = measure(port, n, queue,
-                    () -> cpu.add(new long[] {ProcessCpu.nanos(redisPid), ProcessCpu.selfAndDescendantsExcept(redisPid)}));
-            return new Round(n / (took / 1e9), (cpu.get(1)[0] - cpu.get(0)[0]) / 1e3 / n, (cpu.get(1)[1] - cpu.get(0)[1]) / 1e3 / n);
-        } finally {
-            if (t != null) {
-                t.interrupt();
-                t.join();
-            }
-        }
+    private static Round run(int port, long redisPid, int n, int warmUp, String queue) throws Exception {
+        measure(port, warmUp, queue);
+        List<long[]> cpu = new ArrayList<>(2); // Redis's, and this JVM's with its children, when the clock starts and stops
+        long took = measure(port, n, queue,
+                () -> cpu.add(new long[] {ProcessCpu.nanos(redisPid), ProcessCpu.selfAndDescendantsExcept(redisPid)}));
+        return new Round(n / (took / 1e9), (cpu.get(1)[0] - cpu.get(0)[0]) / 1e3 / n, (cpu.get(1)[1] - cpu.get(0)[1]) / 1e3 / n);
     }
 
     static long measure(int port, int n, String queue) throws Exception {
@@ -314,59 +312,6 @@ public final class BrokerBench {
             j.flushDB(); // results and bookkeeping; the next consumer starts clean (bindings are re-declared on start)
         }
         return took;
-    }
-
-    /** One message per round trip: {@code BRPOP}, then its result. */
-    private static List<String> oneAtATime(Jedis j) {
-        List<String> popped = j.brpop(1, RAW_QUEUE);
-        return popped == null || popped.isEmpty() ? List.of() : List.of(popped.get(1));
-    }
-
-    /** Up to 256 messages per round trip ({@code RPOP key count}), waiting with {@code BRPOP} when empty. */
-    private static List<String> batched(Jedis j) {
-        List<String> popped = j.rpop(RAW_QUEUE, 256);
-        return popped != null && !popped.isEmpty() ? popped : oneAtATime(j);
-    }
-
-    /** Takes messages with {@code take} and answers each batch's results in one pipeline, until interrupted. */
-    private static void rawConsumer(int port, java.util.function.Function<Jedis, List<String>> take) {
-        try (Jedis j = new Jedis("127.0.0.1", port)) {
-            while (!Thread.currentThread().isInterrupted()) {
-                List<String> popped = take.apply(j);
-                if (popped.isEmpty()) {
-                    continue;
-                }
-                Pipeline p = j.pipelined();
-                for (String raw : popped) {
-                    String[] result = rawResult(raw);
-                    p.setex(result[0], 86400, result[1]);
-                    p.publish(result[0], result[1]);
-                }
-                p.sync();
-            }
-        } catch (RuntimeException closed) {
-            if (!Thread.currentThread().isInterrupted()) {
-                throw closed;
-            }
-        }
-    }
-
-    /** Runs the {@code add} of one raw envelope: its result key and Celery result meta. */
-    private static String[] rawResult(String raw) {
-        try {
-            JsonNode envelope = JSON.readTree(raw);
-            String id = envelope.at("/headers/id").asText();
-            JsonNode body = JSON.readTree(Base64.getDecoder().decode(envelope.get("body").asText()));
-            long sum = 0;
-            for (JsonNode a : body.get(0)) {
-                sum += a.asLong();
-            }
-            return new String[] {"celery-task-meta-" + id, "{\"status\": \"SUCCESS\", \"result\": " + sum
-                    + ", \"traceback\": null, \"children\": [], \"date_done\": \"" + java.time.Instant.now()
-                    + "\", \"task_id\": \"" + id + "\"}"};
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static boolean pythonCelery() throws InterruptedException {

@@ -107,8 +107,9 @@ public final class BrokerBench {
                     System.out.println(round == 0 ? "warm-up round (not counted)" : "round " + round + " of " + rounds);
                     Map<String, List<Round>> into = round == 0 ? new LinkedHashMap<>() : samples;
                     // The raw consumers' JVMs are new in the first round: warmed as long as prefork's new children.
-                    sample(into, PIPELINED, run(port, redisPid, n, round == 0 ? 8 * n : n / 10, RAW_PIPELINED_QUEUE));
-                    sample(into, ONE_AT_A_TIME, run(port, redisPid, n, round == 0 ? 2 * n : n / 10, RAW_ONE_QUEUE));
+                    boolean first = round == (quick ? 1 : 0);
+                    sample(into, PIPELINED, run(port, redisPid, n, first ? 8 * n : n / 10, RAW_PIPELINED_QUEUE));
+                    sample(into, ONE_AT_A_TIME, run(port, redisPid, n, first ? 2 * n : n / 10, RAW_ONE_QUEUE));
                     for (Setup s : setups) {
                         if (s.prefetch() != prefetchNow) {
                             prefetch(felix.framework().getBundleContext(), s.prefetch());

@@ -150,8 +150,8 @@ public final class BrokerBench {
     /**
      * Tasks run before a row is timed. After a swap the pool's workers are new: threads only need their code
      * compiled, which the worker's JVM already did, but prefork's are new JVMs. A swap back to prefork within
-     * 10 s adopts the parked children; rows of a round are further apart, so each round's first prefork row
-     * gets new children. Their CPU per no-op task, in rounds of 20 000 tasks from their start (scratch
+     * 10 s adopts the parked children, but the prefork rows of two rounds are further apart, so each round's
+     * first prefork row gets new children. Their CPU per no-op task, in rounds of 20 000 tasks from their start (scratch
      * harness, two children): 40, 16, 17, 9.5, 8, 9.5, 10, 5.5, 5, 6.5, 6, 5 µs — 160 000 tasks before it
      * settles, where n/2 (10 000) measured prefork through Redis on JIT-cold children.
      */

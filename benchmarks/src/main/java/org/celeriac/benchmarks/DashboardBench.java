@@ -75,6 +75,7 @@ public final class DashboardBench {
             awaitConsuming(worker, dir.resolve("worker.log"));
             if (pageOpen) {
                 HttpClient client = HttpClient.newHttpClient();
+                awaitHttp(client, httpPort);
                 page.add(Thread.ofPlatform().daemon().start(() -> readEvents(client, httpPort, frames)));
                 page.add(Thread.ofPlatform().daemon().start(() -> scrape(client, httpPort)));
             }
@@ -96,6 +97,26 @@ public final class DashboardBench {
             }
             if (pageOpen && frames.get() == 0) {
                 throw new IllegalStateException("the page got no state from the event stream");
+            }
+        }
+    }
+
+    /**
+     * Waits until the worker's HTTP endpoint answers: it comes up on its own bundle's schedule, which may be after
+     * the worker consumes; a page that connected before it found nothing to read (one full run failed so).
+     */
+    private static void awaitHttp(HttpClient client, int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (;;) {
+            try {
+                client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return;
+            } catch (java.net.ConnectException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the worker's HTTP endpoint did not answer on port " + port + " within 60 s");
+                }
+                Thread.sleep(50);
             }
         }
     }

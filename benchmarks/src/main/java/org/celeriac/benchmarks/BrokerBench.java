@@ -42,7 +42,8 @@ import redis.clients.jedis.Pipeline;
  * Every row but Celery's is measured in each of several rounds, the rows interleaved, and reported as the
  * median with its range. The raw consumers are programs of their own ({@link RawConsumer}), each reading its
  * own queue, so they and Celeriac's worker stay up between rows.
- * Skipped, saying so, when {@code redis-server} is not installed.
+ * Skipped, saying so, when {@code redis-server} is not installed. {@code -Dbench.n=N}: N messages a round
+ * instead of 20 000 (2 000 with {@code --quick}); {@code -Dbench.only=REGEX}: only the Celeriac rows that match.
  */
 public final class BrokerBench {
     private static final String RAW_PIPELINED_QUEUE = "raw-pipelined";
@@ -62,7 +63,7 @@ public final class BrokerBench {
 
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
-        int n = quick ? 2_000 : 20_000;
+        int n = Integer.getInteger("bench.n", quick ? 2_000 : 20_000);
         int rounds = quick ? 1 : 5;
         if (!Files.isExecutable(BenchRedis.BINARY)) {
             System.out.println("\nBrokerBench skipped: redis-server is not installed (Debian package redis-server)");

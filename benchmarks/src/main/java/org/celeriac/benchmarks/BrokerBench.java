@@ -107,9 +107,10 @@ public final class BrokerBench {
                 for (int round = quick ? 1 : 0; round <= rounds; round++) {
                     System.out.println(round == 0 ? "warm-up round (not counted)" : "round " + round + " of " + rounds);
                     Map<String, List<Round>> into = round == 0 ? new LinkedHashMap<>() : samples;
-                    // The raw consumers' JVMs are new in the first round: warmed as long as prefork's new children.
+                    // The raw consumers' JVMs are new in the first round: warmed as long as prefork's new children
+                    // (the one-at-a-time consumer less: at ~6k tasks/s that would take half a minute).
                     boolean first = round == (quick ? 1 : 0);
-                    sample(into, PIPELINED, run(port, redisPid, n, first ? 8 * n : n / 10, RAW_PIPELINED_QUEUE));
+                    sample(into, PIPELINED, run(port, redisPid, n, first ? NEW_JVM_WARM_UP_ROUNDS * n : n / 10, RAW_PIPELINED_QUEUE));
                     sample(into, ONE_AT_A_TIME, run(port, redisPid, n, first ? 2 * n : n / 10, RAW_ONE_QUEUE));
                     for (Setup s : setups) {
                         if (s.prefetch() != prefetchNow) {
@@ -149,15 +150,21 @@ public final class BrokerBench {
     }
 
     /**
+     * A new JVM's warm-up, in rounds' worth of messages: prefork's new children and the raw consumers' JVMs.
+     * The CPU a fresh pair of children spends per no-op task, in rounds of 20 000 tasks from their start
+     * (scratch harness): 40, 16, 17, 9.5, 8, 9.5, 10, 5.5, 5, 6.5, 6, 5 µs — 160 000 tasks before it settles,
+     * nearly all of it C2 at work; n/2 (10 000) had measured prefork through Redis on JIT-cold children.
+     */
+    private static final int NEW_JVM_WARM_UP_ROUNDS = 8;
+
+    /**
      * Tasks run before a row is timed. After a swap the pool's workers are new: threads only need their code
      * compiled, which the worker's JVM already did, but prefork's are new JVMs. A swap back to prefork within
      * 10 s adopts the parked children, but the prefork rows of two rounds are further apart, so each round's
-     * first prefork row gets new children. Their CPU per no-op task, in rounds of 20 000 tasks from their start (scratch
-     * harness, two children): 40, 16, 17, 9.5, 8, 9.5, 10, 5.5, 5, 6.5, 6, 5 µs — 160 000 tasks before it
-     * settles, where n/2 (10 000) measured prefork through Redis on JIT-cold children.
+     * first prefork row gets new children.
      */
     private static int warmUp(boolean swap, String pool, int n) {
-        return !swap ? n / 10 : pool.equals("prefork") ? 8 * n : n / 2;
+        return !swap ? n / 10 : pool.equals("prefork") ? NEW_JVM_WARM_UP_ROUNDS * n : n / 2;
     }
 
     private static void sample(Map<String, List<Round>> samples, String row, Round round) {

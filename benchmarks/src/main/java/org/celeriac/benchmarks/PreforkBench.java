@@ -131,7 +131,7 @@ public final class PreforkBench {
         Path sock = dir.resolve("pp.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
-            Process child = new ProcessBuilder(javaCommand(PingPongChild.class.getName(), sock.toString())).inheritIO().start();
+            Process child = new ProcessBuilder(JavaCommand.of(List.of("-XX:+UseSerialGC"), PingPongChild.class, sock.toString())).inheritIO().start();
             try (SocketChannel ch = server.accept()) {
                 long[] lat = new long[n];
                 ByteBuffer out = ByteBuffer.allocateDirect(FRAME * outstanding);
@@ -169,13 +169,6 @@ public final class PreforkBench {
             ch.read(in);
         }
         return System.nanoTime() - t0;
-    }
-
-    private static List<String> javaCommand(String main, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), main));
-        cmd.addAll(List.of(args));
-        return cmd;
     }
 
     private PreforkPool pool(int concurrency, int prefetch, boolean cache) {

@@ -3,8 +3,6 @@ package org.celeriac.benchmarks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,12 +48,7 @@ public final class RawConsumer {
 
     /** Starts one in a JVM of its own, with this JVM's class path and the given JVM options. */
     static Process start(int port, String mode, String queue, List<String> jvmOptions) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RawConsumer.class.getName(),
-                Integer.toString(port), mode, queue));
-        return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+        return new ProcessBuilder(JavaCommand.of(jvmOptions, RawConsumer.class, Integer.toString(port), mode, queue)).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 

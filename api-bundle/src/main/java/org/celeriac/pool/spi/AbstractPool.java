@@ -168,17 +168,29 @@ public abstract class AbstractPool implements BasePool {
     public final TaskHandle applyAsync(TaskRequest request, Consumer<? super TaskHandle> beforeRun) {
         Objects.requireNonNull(request, "request");
         checkAccepting();
-        PoolTaskHandle handle = new PoolTaskHandle(request, this);
-        beforeRun.accept(handle);
-        Task task;
+        Task task = null;
+        UnknownTaskException unknown = null;
         try {
             task = env.tasks().lookup(request.name());
         } catch (UnknownTaskException e) {
-            handle.fail(e);
+            unknown = e;
+        }
+        PoolTaskHandle handle = unknown == null ? newHandle(request, task) : new PoolTaskHandle(request, this);
+        beforeRun.accept(handle);
+        if (unknown != null) {
+            handle.fail(unknown);
             return handle;
         }
         onApply(handle, task);
         return handle;
+    }
+
+    /**
+     * The handle for a task about to be {@linkplain #onApply applied}: a plain {@link PoolTaskHandle} here; an
+     * in-process pool's {@link Job}, which is its own handle.
+     */
+    PoolTaskHandle newHandle(TaskRequest request, Task task) {
+        return new PoolTaskHandle(request, this);
     }
 
     /** @throws TaskRejectedException unless the pool is in RUN */

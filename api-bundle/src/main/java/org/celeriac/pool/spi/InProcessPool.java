@@ -146,9 +146,14 @@ public abstract class InProcessPool extends AbstractPool {
     }
 
     @Override
+    final PoolTaskHandle newHandle(TaskRequest request, Task task) {
+        return new Job(this, request, task);
+    }
+
+    @Override
     protected final void onApply(PoolTaskHandle handle, Task task) {
         TaskRequest request = handle.request();
-        Job job = new Job(this, handle, task);
+        Job job = (Job) handle; // made by newHandle
         // Count first, then re-check the state: stop() sets CLOSE and then compares the counts, so either
         // this thread sees CLOSE and refuses, or stop() sees the job and waits for it. Never both miss.
         accepted.increment();
@@ -172,11 +177,11 @@ public abstract class InProcessPool extends AbstractPool {
     protected final void onTerminate() {
         for (Job job : drainQueue()) {
             job.cancelQueued(new TaskTerminatedException("pool '" + name() + "' was terminated before task "
-                    + job.handle().taskId() + " started"));
+                    + job.taskId() + " started"));
         }
         for (Job job : runningJobs()) {
             job.abandon(new TaskTerminatedException("pool '" + name() + "' was terminated while task "
-                    + job.handle().taskId() + " ran"));
+                    + job.taskId() + " ran"));
         }
         shutdownWorkers();
     }
@@ -193,9 +198,9 @@ public abstract class InProcessPool extends AbstractPool {
     public final List<TaskRequest> drainPending() {
         List<TaskRequest> drained = new ArrayList<>();
         for (Job job : drainQueue()) {
-            if (job.cancelQueued(new TaskRequeuedException("task " + job.handle().taskId()
+            if (job.cancelQueued(new TaskRequeuedException("task " + job.taskId()
                     + " was taken back from pool '" + name() + "' to run elsewhere"))) {
-                drained.add(job.handle().request());
+                drained.add(job.request());
             }
         }
         return drained;

@@ -20,8 +20,10 @@ import org.celeriac.pool.api.TaskExpiredException;
  * {@link #succeed(Object)} or {@link #fail(Throwable)}: the first completion wins, later ones return
  * {@code false} and change nothing, so a timer and the task itself may race safely. Each completion is
  * counted once by the owning pool.
+ *
+ * <p>Sealed: its one subclass is an in-process pool's {@link Job}, which is its own handle.
  */
-public final class PoolTaskHandle implements TaskHandle {
+public sealed class PoolTaskHandle implements TaskHandle permits Job {
     private final TaskRequest request;
     private final AbstractPool pool;
     /**
@@ -53,6 +55,11 @@ public final class PoolTaskHandle implements TaskHandle {
     PoolTaskHandle(TaskRequest request, AbstractPool pool) {
         this.request = request;
         this.pool = pool;
+    }
+
+    /** The pool that gave this handle out. */
+    final AbstractPool owner() {
+        return pool;
     }
 
     @Override

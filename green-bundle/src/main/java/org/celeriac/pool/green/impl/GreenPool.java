@@ -127,7 +127,8 @@ public final class GreenPool extends InProcessPool {
                 Job job = current();
                 while (job != null) {
                     begin(job);
-                    if (!job.execute(this)) {
+                    // execute(this) in its three steps: see Job.call() for why
+                    if (job.enter(this) && !job.exit(job.call())) {
                         return; // abandoned: jobAbandoned() already gave the slot back
                     }
                     end();

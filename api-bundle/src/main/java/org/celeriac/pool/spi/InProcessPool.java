@@ -152,8 +152,7 @@ public abstract class InProcessPool extends AbstractPool {
 
     @Override
     protected final void onApply(PoolTaskHandle handle, Task task) {
-        TaskRequest request = handle.request();
-        Job job = (Job) handle; // made by newHandle
+        Job job = (Job) handle; // made by newHandle, with the task
         // Count first, then re-check the state: stop() sets CLOSE and then compares the counts, so either
         // this thread sees CLOSE and refuses, or stop() sees the job and waits for it. Never both miss.
         accepted.increment();
@@ -164,7 +163,7 @@ public abstract class InProcessPool extends AbstractPool {
             ended.increment();
             terminateIfIdle();
             throw e instanceof TaskRejectedException r ? r
-                    : new TaskRejectedException("pool '" + name() + "' refused task " + request.id() + ": " + e.getMessage());
+                    : new TaskRejectedException("pool '" + name() + "' refused task " + job.taskId() + ": " + e.getMessage());
         }
     }
 

@@ -91,7 +91,10 @@ class ReadmeTranscriptIT {
                         return;
                     }
                     awaitPrompt(terminal, mark + 1);
-                    List<String> output = terminal.screen().subList(mark, terminal.screen().size());
+                    // One capture: two could differ (the worker logs while the test reads), and a second,
+                    // longer one's size once ran past the end of the first.
+                    List<String> screen = terminal.screen();
+                    List<String> output = screen.subList(Math.min(mark, screen.size()), screen.size());
                     Matcher found = match(output, expected);
                     if (found != null) {
                         if (found.groupCount() > 0 && found.group(1) != null) {

@@ -26,7 +26,8 @@ import org.celeriac.pool.api.WorkerInfo;
 
 /**
  * Base of the pools whose workers are threads of this JVM (threads, green, solo). It turns each accepted
- * task into a {@link Job}, tracks each worker and its current job ({@link WorkerSlot}), enforces time limits with one timer thread, and
+ * task into a {@link Job}, tracks each worker and its current job ({@link WorkerSlot}, or a job that is its
+ * own worker: {@link #openWorker}), enforces time limits with one timer thread, and
  * implements termination, draining and the graceful stop; subclasses decide only how a job reaches a
  * thread ({@link #dispatch}), queueing jobs in the pool's own queue ({@link #enqueue}) or their executor's.
  *
@@ -48,7 +49,9 @@ public abstract class InProcessPool extends AbstractPool {
      * Every worker and the job it runs: for terminateJob, stats and a hard terminate. Changed only when a
      * worker comes or goes, never per task. Queued jobs are found in the subclass's queue.
      */
-    private final SlotRegistry slots = new SlotRegistry();
+    private final WorkerRegistry<WorkerSlot> slots = new WorkerRegistry<>(WorkerSlot.LINKS);
+    /** The jobs that are their own workers ({@link #openWorker}): a green pool's tasks in flight. */
+    private final WorkerRegistry<Job> jobWorkers = new WorkerRegistry<>(Job.LINKS);
     /** Jobs waiting for a worker, unless a subclass keeps them elsewhere (see {@link #enqueue}). */
     private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
     /**
@@ -136,6 +139,16 @@ public abstract class InProcessPool extends AbstractPool {
     /** The worker id shown for a thread. */
     protected String workerId(Thread thread) {
         return thread.getName();
+    }
+
+    /**
+     * The next job for a thread that started with a job of its own ({@link Job#run()}) and finished it:
+     * registered with {@link #openWorker}, or {@code null} to let the thread end. By default {@code null}.
+     *
+     * @since 1.6
+     */
+    protected Job nextOnThread() {
+        return null;
     }
 
     // ---- AbstractPool ------------------------------------------------------------------------------------
@@ -276,10 +289,16 @@ public abstract class InProcessPool extends AbstractPool {
     @Override
     public PoolStats stats() {
         List<WorkerInfo> workers = new ArrayList<>();
-        int active = 0;
         for (WorkerSlot slot : slots.snapshot()) {
-            WorkerInfo info = slot.info();
-            workers.add(info);
+            workers.add(slot.info());
+        }
+        for (Job job : jobWorkers.snapshot()) {
+            // A worker that lives for one task: it has done none yet, and its age is not kept (8 bytes a task).
+            String id = job.ownWorkerId(); // null until its thread enters it
+            workers.add(new WorkerInfo(id == null ? "(starting)" : id, WorkerSlot.stateOf(job), job.taskId(), 0, -1, Duration.ZERO));
+        }
+        int active = 0;
+        for (WorkerInfo info : workers) {
             active += info.state().equals("busy") ? 1 : 0;
         }
         workers.sort(java.util.Comparator.comparing(WorkerInfo::id));
@@ -295,6 +314,7 @@ public abstract class InProcessPool extends AbstractPool {
                 jobs.add(job);
             }
         }
+        jobs.addAll(jobWorkers.snapshot());
         return jobs;
     }
 
@@ -312,6 +332,23 @@ public abstract class InProcessPool extends AbstractPool {
     /** Forgets a worker; subclasses call this when a worker thread ends. */
     protected final void closeSlot(WorkerSlot slot) {
         slots.remove(slot);
+    }
+
+    /**
+     * Registers {@code job} as a worker of its own, for a pool that starts a thread per task (green): from
+     * here until {@link #closeWorker}, terminateJob, stats and a hard terminate find it as they find a slot's
+     * current job. Call it before the job's thread starts, so that the job is visible however long the
+     * thread waits to run; the job's worker id is then {@link #workerId(Thread)} of the thread that enters it.
+     *
+     * @since 1.6
+     */
+    protected final void openWorker(Job job) {
+        jobWorkers.add(job);
+    }
+
+    /** Forgets a job registered with {@link #openWorker}; call it when its thread is done with it. */
+    protected final void closeWorker(Job job) {
+        jobWorkers.remove(job);
     }
 
     // ---- job callbacks -----------------------------------------------------------------------------------

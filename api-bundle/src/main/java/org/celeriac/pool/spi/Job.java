@@ -14,7 +14,8 @@ import org.celeriac.pool.api.TimeLimitExceededException;
 
 /**
  * One accepted task of an {@link InProcessPool}, from queue to completion: its handle, and the
- * {@link TaskContext} the task sees. A worker thread runs it with {@link #execute()}.
+ * {@link TaskContext} the task sees. A worker thread runs it with {@link #execute()}; in a pool whose
+ * workers live for one task (green), the job is also its worker ({@link InProcessPool#openWorker}).
  *
  * <h2>State machine</h2> (field {@code state}, changed only by CAS; lock-free because it is on every task's path)
  * <pre>
@@ -53,6 +54,36 @@ public final class Job extends PoolTaskHandle implements TaskContext, Runnable {
     private Thread thread;                // written before QUEUED -> RUNNING, read only after seeing RUNNING
     private SoftTimeLimit soft = SoftTimeLimit.NONE; // armed, read and finished by the running thread only
     private ScheduledFuture<?> hardTimer;  // written and cancelled by the running thread only
+    /**
+     * Links in the pool's registry of jobs that are their own workers ({@link InProcessPool#openWorker}),
+     * guarded by the registry's stripe. A green pool's worker is its task's virtual thread: linking the job
+     * itself costs 8 bytes a task where a worker object of its own cost 56.
+     */
+    private Job prev;
+    private Job next;
+
+    static final WorkerRegistry.Links<Job> LINKS = new WorkerRegistry.Links<>() {
+        @Override
+        public Job prev(Job j) {
+            return j.prev;
+        }
+
+        @Override
+        public Job next(Job j) {
+            return j.next;
+        }
+
+        @Override
+        public void link(Job j, Job prev, Job next) {
+            j.prev = prev;
+            j.next = next;
+        }
+
+        @Override
+        public int hash(Job j) {
+            return j.taskId().hashCode(); // a String caches its hash
+        }
+    };
 
     Job(InProcessPool pool, TaskRequest request, Task task) {
         super(request, pool);
@@ -128,7 +159,7 @@ public final class Job extends PoolTaskHandle implements TaskContext, Runnable {
         if (slot != null) {
             markStarted(slot);
         } else {
-            markStarted(pool().workerId(me));
+            markStarted(this); // the id, pool().workerId(thread), made when asked: see ownWorkerId()
         }
         armTimers(request);
         return true;
@@ -232,10 +263,55 @@ public final class Job extends PoolTaskHandle implements TaskContext, Runnable {
         }
     }
 
-    /** {@link #execute()} for executors. */
+    /**
+     * Runs the job on the calling thread as its own worker, then the jobs its pool hands this thread
+     * ({@link InProcessPool#nextOnThread}), for a pool that starts a thread per job (green) after registering
+     * the job with {@link InProcessPool#openWorker}; each job leaves the registry when it is done. Called as
+     * a {@code Runnable} by a plain executor, it is {@link #execute()} with no worker registered.
+     *
+     * <p>The loop is here, in the method the thread calls, and only the job is live across the task's call,
+     * because the frames below a task that blocks on a virtual thread are frozen with it, up to a million
+     * of them: a pool's hook called from here for the loop was a second frame the JIT would not inline
+     * (+80 bytes a parked task, measured); with the start, call and end in one loop body C2 made a 128-144
+     * byte frame, with the end and the next job taken in {@link #leave} 96.
+     */
     @Override
     public void run() {
-        execute();
+        Job job = this;
+        try {
+            while (job != null) {
+                job = job.enter(null) ? job.leave(job.call()) : job.leave(NOT_ENTERED);
+            }
+        } catch (RuntimeException | Error e) {
+            pool().closeWorker(job); // a job whose start or end threw must not stay listed as a worker
+            throw e;
+        }
+    }
+
+    /** What {@link #leave} gets for a job that did not start (cancelled, expired or terminated before it). */
+    private static final Object NOT_ENTERED = new Object();
+
+    /**
+     * Ends {@code outcome}'s job ({@link #exit}, unless it never started) and takes it out of the registry.
+     *
+     * @return the job this thread runs next, or {@code null}: none, or this one was abandoned (the pool
+     *         released its worker when it gave the task up)
+     */
+    private Job leave(Object outcome) {
+        InProcessPool pool = pool();
+        boolean abandoned;
+        try {
+            abandoned = outcome != NOT_ENTERED && !exit(outcome);
+        } finally {
+            pool.closeWorker(this);
+        }
+        return abandoned ? null : pool.nextOnThread();
+    }
+
+    /** The id of the worker running this job when no slot was given to {@link #enter}: its thread's, as the pool names it. */
+    String ownWorkerId() {
+        Thread t = thread;
+        return t == null ? null : pool().workerId(t);
     }
 
     /** Fails a job that has not started with {@code error}; {@code false} if it already started or ended. */

@@ -220,6 +220,13 @@ public sealed class PoolTaskHandle implements TaskHandle permits Job {
         }
     }
 
+    /** {@link #markStarted(String)} on the job's own thread, its id made only when asked. */
+    void markStarted(Job self) {
+        if (START_SIGNAL.started(this, self)) {
+            pool.taskStarted(this);
+        }
+    }
+
     /** Completes with the task's result; {@code false} if already complete. */
     public boolean succeed(Object value) {
         return complete(value == null ? NULL : value, null);

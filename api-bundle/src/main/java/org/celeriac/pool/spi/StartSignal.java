@@ -17,7 +17,7 @@ import java.util.concurrent.CompletionStage;
  * (access-mode guards and casts: a third of a threads worker's samples, measured with JFR).
  *
  * <pre>
- *   null --started(w)--> w (a String, or a WorkerSlot whose id is made when asked)
+ *   null --started(w)--> w (a String, or a WorkerSlot or Job whose id is made when asked)
  *   null --ended()-----> NOT_STARTED
  *   null --stage()-----> a future, completed by started(w) with w or by ended() with null
  * </pre>
@@ -39,6 +39,16 @@ public record StartSignal(VarHandle field) {
     /** The task started on the worker of {@code slot}; its id is made only when someone asks for it. */
     public boolean started(Object host, WorkerSlot slot) {
         return settle(host, slot);
+    }
+
+    /**
+     * The task of {@code job} started on the job's own thread; the id, the pool's name for that thread, is
+     * made only when someone asks for it (a green pool would otherwise make a string per task).
+     *
+     * @since 1.6
+     */
+    public boolean started(Object host, Job job) {
+        return settle(host, job);
     }
 
     /** Whether the task started (and so {@link #started} was called first, before {@link #ended}). */
@@ -87,7 +97,7 @@ public record StartSignal(VarHandle field) {
 
     /** The id of a worker as {@link #started} was given it; {@code null} for {@code null}. */
     private static String idOf(Object worker) {
-        return worker instanceof WorkerSlot slot ? slot.id() : (String) worker;
+        return worker instanceof WorkerSlot slot ? slot.id() : worker instanceof Job job ? job.ownWorkerId() : (String) worker;
     }
 
     /** Whether someone asked for the stage (so a listener on another handle is worth attaching). */

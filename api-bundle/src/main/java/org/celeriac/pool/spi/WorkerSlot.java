@@ -6,7 +6,7 @@ import java.time.Duration;
 import org.celeriac.pool.api.WorkerInfo;
 
 /**
- * One worker of an {@link InProcessPool} (a pooled thread, a green runner, solo's turn) and the job it runs
+ * One worker of an {@link InProcessPool} (a pooled thread, solo's turn) and the job it runs
  * now. Only the worker writes {@link #current} and {@code tasksDone}; other threads read them to find a
  * running task (terminateJob, terminate) or to report stats. Keeping this per worker, instead of a shared
  * map of running tasks, keeps the task path free of contended writes.
@@ -32,9 +32,32 @@ public class WorkerSlot {
             throw new ExceptionInInitializerError(e);
         }
     }
-    /** Links in the pool's {@link SlotRegistry}, guarded by the registry's stripe. */
-    WorkerSlot prev;
-    WorkerSlot next;
+    /** Links in the pool's {@link WorkerRegistry}, guarded by the registry's stripe. */
+    private WorkerSlot prev;
+    private WorkerSlot next;
+
+    static final WorkerRegistry.Links<WorkerSlot> LINKS = new WorkerRegistry.Links<>() {
+        @Override
+        public WorkerSlot prev(WorkerSlot s) {
+            return s.prev;
+        }
+
+        @Override
+        public WorkerSlot next(WorkerSlot s) {
+            return s.next;
+        }
+
+        @Override
+        public void link(WorkerSlot s, WorkerSlot prev, WorkerSlot next) {
+            s.prev = prev;
+            s.next = next;
+        }
+
+        @Override
+        public int hash(WorkerSlot s) {
+            return s.prefix.hashCode() * 31 + Long.hashCode(s.number); // a String caches its hash
+        }
+    };
 
     /** A slot for the worker {@code id}, registered with {@link InProcessPool#openSlot(WorkerSlot)}. */
     protected WorkerSlot(String id) {
@@ -44,8 +67,9 @@ public class WorkerSlot {
 
     /**
      * A slot for the worker {@code prefix + number}, whose worker starts with {@code first}. For pools that
-     * make a worker per task (green), which subclass it as the worker's {@code Runnable}, so that the one
-     * object serves as both:
+     * make many short-lived workers and subclass it as the worker's {@code Runnable}, so that the one object
+     * serves as both (a pool that makes a worker per task needs no slot: see
+     * {@link InProcessPool#openWorker(Job)}):
      * <ul>
      * <li>the id is a string only when someone asks for it (stats, a task's {@code workerId()}), not a
      * 56-byte string per task in flight;</li>
@@ -73,11 +97,6 @@ public class WorkerSlot {
         return id();
     }
 
-    /** Spreads slots over the registry's stripes without making the id. */
-    final int stripeHash() {
-        return prefix.hashCode() * 31 + Long.hashCode(number); // a String caches its hash
-    }
-
     /**
      * Marks {@code job} as this worker's current job; called by the worker before it executes the job.
      *
@@ -103,8 +122,12 @@ public class WorkerSlot {
 
     WorkerInfo info() {
         Job job = current;
-        String state = job == null ? "idle" : job.isRunning() ? "busy" : job.isAbandoned() ? "abandoned" : "idle";
-        return new WorkerInfo(id(), state, job == null ? null : job.request().id(), tasksDone, -1,
+        return new WorkerInfo(id(), stateOf(job), job == null ? null : job.request().id(), tasksDone, -1,
                 Duration.ofNanos(System.nanoTime() - createdNanos));
+    }
+
+    /** A worker's state in stats, from the job it has ({@code null}: none). */
+    static String stateOf(Job job) {
+        return job == null ? "idle" : job.isRunning() ? "busy" : job.isAbandoned() ? "abandoned" : "idle";
     }
 }

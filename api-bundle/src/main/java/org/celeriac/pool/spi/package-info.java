@@ -5,7 +5,7 @@
  * {@link org.celeriac.pool.spi.PoolEnvironment} (what a pool needs from its container).
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package org.celeriac.pool.spi;
 
 import org.osgi.annotation.bundle.Export;

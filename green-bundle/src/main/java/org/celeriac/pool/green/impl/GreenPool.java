@@ -4,7 +4,6 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolCapability;
 import org.celeriac.pool.api.PoolConfig;
@@ -12,7 +11,6 @@ import org.celeriac.pool.spi.InProcessPool;
 import org.celeriac.pool.spi.Job;
 import org.celeriac.pool.spi.PoolEnvironment;
 import org.celeriac.pool.spi.PoolService;
-import org.celeriac.pool.spi.WorkerSlot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -35,12 +33,10 @@ import org.osgi.service.component.annotations.ServiceScope;
 @PoolService(name = {"green", "gevent", "eventlet"}, green = true)
 public final class GreenPool extends InProcessPool {
     static final int DEFAULT_CONCURRENCY = 1000;
-    /** Unnamed virtual threads: see {@link Runner}. A factory, unlike a builder, is safe to share. */
+    /** Unnamed virtual threads: see {@link #nextOnThread}. A factory, unlike a builder, is safe to share. */
     private static final ThreadFactory THREADS = Thread.ofVirtual().factory();
 
     private final AtomicInteger running = new AtomicInteger();
-    /** Numbers the runners, whose ids are green-1, green-2, ... */
-    private final AtomicLong runnerCount = new AtomicLong();
     private volatile int limit;
 
     @Activate
@@ -72,21 +68,21 @@ public final class GreenPool extends InProcessPool {
     }
 
     /**
-     * Starts a runner for {@code job}. Its slot is registered here, not on its thread, so that the job is
-     * visible to {@link #terminateJob} from the moment it left the queue, however long the virtual thread
-     * waits for a carrier.
+     * Starts a virtual thread for {@code job}, which is its worker (see {@link #nextOnThread}). It is registered
+     * here, not on its thread, so that terminateJob sees it from the moment it left the queue, however long
+     * the virtual thread waits for a carrier.
      */
     private void start(Job job) {
-        Runner runner = openSlot(new Runner(runnerCount.incrementAndGet(), job));
+        openWorker(job);
         try {
-            THREADS.newThread(runner).start();
+            THREADS.newThread(job).start();
         } catch (RuntimeException | Error e) {
-            closeSlot(runner);
+            closeWorker(job);
             throw e;
         }
     }
 
-    /** Starts a runner for queued jobs while slots are free. */
+    /** Starts a virtual thread for queued jobs while slots are free. */
     private void pump() {
         while (hasQueued() && tryAcquire()) {
             Job job = nextQueued();
@@ -111,33 +107,25 @@ public final class GreenPool extends InProcessPool {
     }
 
     /**
-     * The body of one virtual thread and its worker slot in one object: a green pool starts one per task
-     * below the bound, so every byte here is paid per task in flight. The thread has no name (a name is a
-     * 56-byte string per task); the worker's id, green-N, is made when someone asks. Runs jobs while the
-     * queue has some, holding one slot of {@code running}.
+     * A virtual thread that finished its job goes on with the oldest queued one, keeping its slot of
+     * {@code running}, or ends. Each job is its own worker while it runs ({@link #openWorker}): a green pool
+     * has a worker per task in flight, up to a million, so no object of its own is made for one (it cost 56
+     * bytes a task), and the thread has no name (a name is a 56-byte string per task); the worker's id,
+     * green-&lt;thread id&gt;, is made when someone asks.
      */
-    private final class Runner extends WorkerSlot implements Runnable {
-        Runner(long number, Job first) {
-            super("green-", number, first);
+    @Override
+    protected Job nextOnThread() {
+        Job next = nextOrRelease();
+        if (next != null) {
+            openWorker(next);
         }
+        return next;
+    }
 
-        @Override
-        public void run() {
-            try {
-                Job job = current();
-                while (job != null) {
-                    begin(job);
-                    // execute(this) in its three steps: see Job.call() for why
-                    if (job.enter(this) && !job.exit(job.call())) {
-                        return; // abandoned: jobAbandoned() already gave the slot back
-                    }
-                    end();
-                    job = nextOrRelease();
-                }
-            } finally {
-                closeSlot(this);
-            }
-        }
+    /** {@code green-} and the virtual thread's id (as in a thread dump). */
+    @Override
+    protected String workerId(Thread thread) {
+        return "green-" + thread.threadId();
     }
 
     private Job nextOrRelease() {

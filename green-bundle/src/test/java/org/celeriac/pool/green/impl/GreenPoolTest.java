@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import org.celeriac.pool.api.BasePool;
 import org.celeriac.pool.api.PoolConfig;
 import org.celeriac.pool.api.TaskHandle;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskRequeuedException;
+import org.celeriac.pool.api.WorkerInfo;
 import org.celeriac.pool.spi.PoolEnvironment;
 import org.celeriac.pool.testing.PoolContractTest;
 import org.junit.jupiter.api.Test;
@@ -51,6 +54,38 @@ class GreenPoolTest extends PoolContractTest {
         CompletableFuture.allOf(handles.stream().map(h -> h.result().toCompletableFuture())
                 .toArray(CompletableFuture[]::new)).get(60, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(n, pool.stats().completed());
+    }
+
+    @Test
+    void eachRunningTaskIsAWorkerNamedAfterItsVirtualThread() throws Exception {
+        pool.start(PoolConfig.ofConcurrency(2));
+        TaskHandle a = pool.applyAsync(TaskRequest.of("block", "a"));
+        TaskHandle b = pool.applyAsync(TaskRequest.of("block", "b"));
+        TaskHandle c = pool.applyAsync(TaskRequest.of("block", "c")); // queued: the bound is 2
+        tasks.awaitStarted("a");
+        tasks.awaitStarted("b");
+        List<WorkerInfo> workers = pool.stats().workers();
+        assertEquals(Set.of(a.request().id(), b.request().id()), workers.stream().map(WorkerInfo::taskId).collect(Collectors.toSet()));
+        assertEquals(Set.of(a.workerId(), b.workerId()), workers.stream().map(WorkerInfo::id).collect(Collectors.toSet()));
+        for (WorkerInfo w : workers) {
+            assertEquals("busy", w.state());
+            assertTrue(w.id().matches("green-\\d+"), w.id());
+        }
+        tasks.open("a");
+        a.await(WAIT);
+        tasks.awaitStarted("c");
+        assertEquals(a.workerId(), c.workerId(), "the queued task runs on the virtual thread that finished its task");
+        tasks.open("b");
+        tasks.open("c");
+        b.await(WAIT);
+        c.await(WAIT);
+        // A job leaves the registry right after its handle completes, on its own thread.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!pool.stats().workers().isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(List.of(), pool.stats().workers());
+        assertEquals(0, pool.stats().active());
     }
 
     @Test

@@ -13,8 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
-class SlotRegistryTest {
-    private final SlotRegistry registry = new SlotRegistry();
+class WorkerRegistryTest {
+    private final WorkerRegistry<WorkerSlot> registry = new WorkerRegistry<>(WorkerSlot.LINKS);
 
     private static Set<String> ids(List<WorkerSlot> slots) {
         Set<String> ids = new HashSet<>();

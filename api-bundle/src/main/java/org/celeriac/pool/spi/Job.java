@@ -170,10 +170,10 @@ public final class Job extends PoolTaskHandle implements TaskContext, Runnable {
      *
      * <p>A step of its own, because whatever frames are below the task while it runs are frozen with it when
      * it blocks on a virtual thread: a green pool holds one stack per task in flight, up to a million. Called
-     * by the runner itself between {@code enter} and {@link #exit}, the task sits on the runner's frame and
-     * this small one, not also on the frame of the {@code execute} that the JIT compiled with a task's whole
-     * start and end inlined (the JIT would not inline that one into the runner: "already compiled into a big
-     * method"). Measured with 1M sleeping green tasks in {@code PoolBench}: 1.31-1.38x the raw virtual
+     * by the worker's loop itself between {@code enter} and {@link #exit} (as {@link #run()} does), the task
+     * sits on that loop's frame, not also on the frame of the {@code execute} that the JIT compiled with a
+     * task's whole start and end inlined (the JIT would not inline that one into the loop: "already compiled
+     * into a big method"). Measured with 1M sleeping green tasks in {@code PoolBench}: 1.31-1.38x the raw virtual
      * threads' heap before, 1.26x after; how deep the stack is still depends on the JIT's state when the
      * task parks (the design notes have the figures).
      *

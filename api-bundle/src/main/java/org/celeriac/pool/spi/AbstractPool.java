@@ -168,19 +168,17 @@ public abstract class AbstractPool implements BasePool {
     public final TaskHandle applyAsync(TaskRequest request, Consumer<? super TaskHandle> beforeRun) {
         Objects.requireNonNull(request, "request");
         checkAccepting();
-        Task task = null;
-        UnknownTaskException unknown = null;
+        Task task;
         try {
             task = env.tasks().lookup(request.name());
         } catch (UnknownTaskException e) {
-            unknown = e;
+            PoolTaskHandle refused = new PoolTaskHandle(request, this);
+            beforeRun.accept(refused);
+            refused.fail(e);
+            return refused;
         }
-        PoolTaskHandle handle = unknown == null ? newHandle(request, task) : new PoolTaskHandle(request, this);
+        PoolTaskHandle handle = newHandle(request, task);
         beforeRun.accept(handle);
-        if (unknown != null) {
-            handle.fail(unknown);
-            return handle;
-        }
         onApply(handle, task);
         return handle;
     }

@@ -293,9 +293,7 @@ public abstract class InProcessPool extends AbstractPool {
             workers.add(slot.info());
         }
         for (Job job : jobWorkers.snapshot()) {
-            // A worker that lives for one task: it has done none yet, and its age is not kept (8 bytes a task).
-            String id = job.ownWorkerId(); // null until its thread enters it
-            workers.add(new WorkerInfo(id == null ? "(starting)" : id, WorkerSlot.stateOf(job), job.taskId(), 0, -1, Duration.ZERO));
+            workers.add(job.workerInfo());
         }
         int active = 0;
         for (WorkerInfo info : workers) {

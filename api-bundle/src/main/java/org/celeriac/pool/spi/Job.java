@@ -11,6 +11,7 @@ import org.celeriac.pool.api.TaskExpiredException;
 import org.celeriac.pool.api.TaskRequest;
 import org.celeriac.pool.api.TaskTerminatedException;
 import org.celeriac.pool.api.TimeLimitExceededException;
+import org.celeriac.pool.api.WorkerInfo;
 
 /**
  * One accepted task of an {@link InProcessPool}, from queue to completion: its handle, and the
@@ -312,6 +313,20 @@ public final class Job extends PoolTaskHandle implements TaskContext, Runnable {
     String ownWorkerId() {
         Thread t = thread;
         return t == null ? null : pool().workerId(t);
+    }
+
+    /** The state stats show for the worker that has this job. */
+    String workerState() {
+        return isRunning() ? "busy" : isAbandoned() ? "abandoned" : "idle";
+    }
+
+    /**
+     * This job as stats show it when it is its own worker ({@link InProcessPool#openWorker}): it has done no
+     * task yet, and its age is not kept (8 bytes a task), so it shows as zero.
+     */
+    WorkerInfo workerInfo() {
+        String id = ownWorkerId(); // null until its thread enters it
+        return new WorkerInfo(id == null ? "(starting)" : id, workerState(), taskId(), 0, -1, Duration.ZERO);
     }
 
     /** Fails a job that has not started with {@code error}; {@code false} if it already started or ended. */

@@ -43,11 +43,10 @@ public record StartSignal(VarHandle field) {
 
     /**
      * The task of {@code job} started on the job's own thread; the id, the pool's name for that thread, is
-     * made only when someone asks for it (a green pool would otherwise make a string per task).
-     *
-     * @since 1.6
+     * made only when someone asks for it (a green pool would otherwise make a string per task). Package-private:
+     * only this package makes jobs.
      */
-    public boolean started(Object host, Job job) {
+    boolean started(Object host, Job job) {
         return settle(host, job);
     }
 

@@ -122,12 +122,7 @@ public class WorkerSlot {
 
     WorkerInfo info() {
         Job job = current;
-        return new WorkerInfo(id(), stateOf(job), job == null ? null : job.request().id(), tasksDone, -1,
-                Duration.ofNanos(System.nanoTime() - createdNanos));
-    }
-
-    /** A worker's state in stats, from the job it has ({@code null}: none). */
-    static String stateOf(Job job) {
-        return job == null ? "idle" : job.isRunning() ? "busy" : job.isAbandoned() ? "abandoned" : "idle";
+        return new WorkerInfo(id(), job == null ? "idle" : job.workerState(), job == null ? null : job.request().id(),
+                tasksDone, -1, Duration.ofNanos(System.nanoTime() - createdNanos));
     }
 }
